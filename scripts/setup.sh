@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Idempotent set-up on a fresh machine: a virtualenv, torch (the pinned CPU build, first, so
+# that nothing pulls a multi-GB CUDA build), the package with its test tools, and the default
+# models. A second run only checks: pip runs again only when pyproject.toml changed.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PYTHON=${PYTHON:-python3.11}
+VENV=.venv
+export HF_HUB_OFFLINE=1 PIP_DISABLE_PIP_VERSION_CHECK=1
+
+if [ ! -x "$VENV/bin/python" ]; then
+  echo "setup: creating $VENV with $PYTHON"
+  "$PYTHON" -m venv "$VENV"
+fi
+# shellcheck disable=SC1091
+. "$VENV/bin/activate"
+
+stamp="$VENV/.rag-setup"
+want="$(cat pyproject.toml scripts/setup.sh | sha256sum | cut -c1-64)"
+if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
+  echo "setup: installing packages (torch==2.13.0 first)"
+  pip install -q --upgrade pip
+  pip install -q torch==2.13.0
+  pip install -q -e '.[test]'
+  echo "$want" > "$stamp"
+else
+  echo "setup: packages up to date"
+fi
+
+echo "setup: preparing the default models"
+rag models

@@ -1,0 +1,35 @@
+from pathlib import Path
+
+import pytest
+
+from rag.errors import ConfigError
+from rag.settings import Settings, load_settings
+
+
+def test_precedence_defaults_toml_env_flags(tmp_path):
+    config = tmp_path / "rag.toml"
+    config.write_text('top_k = 7\nchunk_size = 500\nindex_dir = "from-toml"\n')
+    env = {"RAG_CHUNK_SIZE": "400", "RAG_INDEX_DIR": "from-env"}
+    settings = load_settings(config, env=env, index_dir=Path("from-flag"))
+    assert settings.top_k == 7  # toml over default
+    assert settings.chunk_size == 400  # env over toml
+    assert settings.index_dir == Path("from-flag")  # flag over env
+    assert settings.rrf_k == Settings().rrf_k  # default
+
+
+def test_bad_values_are_config_errors(tmp_path):
+    with pytest.raises(ConfigError, match="top_k"):
+        load_settings(env={"RAG_TOP_K": "many"})
+    with pytest.raises(ConfigError, match="unknown setting"):
+        load_settings(env={}, colour="blue")
+    with pytest.raises(ConfigError, match="retrieval_mode"):
+        load_settings(env={"RAG_RETRIEVAL_MODE": "magic"})
+    bad = tmp_path / "bad.toml"
+    bad.write_text("top_k = [")
+    with pytest.raises(ConfigError, match="not valid TOML"):
+        load_settings(bad, env={})
+
+
+def test_settings_are_frozen():
+    with pytest.raises(Exception):
+        Settings().top_k = 3  # type: ignore[misc]
