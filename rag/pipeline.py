@@ -1,0 +1,119 @@
+"""Composes the stages: settings -> embedder + index -> retrieval -> answers and citation lookup.
+
+The CLI and the app only call into this module.
+"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+from typing import Callable, Iterator
+
+from rag.embedding import load_embedder
+from rag.errors import CorpusError, IndexStateError
+from rag.index import BuildReport, Index, build_index, expected_manifest, load_index, stale_reasons
+from rag.corpus import load_corpus
+from rag.retrieval import Passage, Retriever
+from rag.settings import Settings
+
+
+def _stderr(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def update_index(settings: Settings, progress: Callable[[str], None] = _stderr) -> BuildReport:
+    """Build the index, or bring it up to date embedding only new or changed articles."""
+    embedder = load_embedder(settings)
+    try:
+        previous = load_index(settings.index_dir)
+    except IndexStateError:
+        previous = None
+    return build_index(settings, embedder, previous=previous, progress=progress)
+
+
+def open_index(settings: Settings, embedder, progress: Callable[[str], None] = _stderr) -> Index:
+    """Load the index and check it against the seeds and settings.
+
+    A stale index is updated incrementally when `settings.auto_update` is on;
+    otherwise the error names what changed and what to run.
+    """
+    index = load_index(settings.index_dir)
+    try:
+        articles = load_corpus(settings.seeds_dir)
+    except CorpusError:
+        if settings.seeds_dir.exists():
+            raise
+        articles = None  # no seeds here: the index is self-contained, check only the model
+    expected = expected_manifest(settings, embedder.name, embedder.fingerprint, articles or [])
+    if articles is None:
+        expected["seeds"] = index.manifest.get("seeds", {})
+    reasons = stale_reasons(index.manifest, expected)
+    if not reasons:
+        return index
+    if not settings.auto_update or articles is None:
+        raise IndexStateError(f"index in {settings.index_dir} is stale ({'; '.join(reasons[:3])}); "
+                              f"run `rag index --index {settings.index_dir}`")
+    progress(f"index is stale ({'; '.join(reasons[:3])}); updating")
+    build_index(settings, embedder, previous=index, progress=progress)
+    return load_index(settings.index_dir)
+
+
+def load_generator(settings: Settings):
+    """The configured LLM: 'default' (assembled once), 'small' (the test model) or a GGUF path."""
+    from rag.generation import load_llama
+    from rag.gguf import check_gguf, ensure_default_llm, small_llm_path
+
+    if settings.llm == "default":
+        path = ensure_default_llm(settings.models_dir)
+    elif settings.llm == "small":
+        path = small_llm_path()
+    else:
+        path = check_gguf(Path(settings.llm))
+    return load_llama(str(path), settings.threads, settings.n_ctx)
+
+
+@dataclass
+class Pipeline:
+    settings: Settings
+    index: Index
+    retriever: Retriever
+
+    def search(self, question: str, k: int | None = None, date: str | None = None,
+               mode: str | None = None) -> list[Passage]:
+        return self.retriever.search(question, k=k, date=date, mode=mode)
+
+    @cached_property
+    def generator(self):
+        return load_generator(self.settings)
+
+    @cached_property
+    def sentence_rows(self) -> dict[tuple[str, int, int], int]:
+        return {(s.article_id, s.start, s.end): row for row, s in enumerate(self.index.sentences)}
+
+    def ask(self, question: str, **options) -> Iterator[dict]:
+        """Events: evidence, then tokens, then the checked answer (see rag.answer)."""
+        from rag.answer import ask
+
+        return ask(self, question, **options)
+
+    def answer(self, question: str, **options):
+        from rag.answer import answer_question
+
+        return answer_question(self, question, **options)
+
+    def cite(self, text: str, limit: int = 3):
+        from rag.lookup import lookup
+
+        return lookup(self, text, limit=limit)
+
+
+def open_pipeline(settings: Settings, progress: Callable[[str], None] = _stderr) -> Pipeline:
+    embedder = load_embedder(settings)
+    index = open_index(settings, embedder, progress)
+    dimension = index.manifest.get("embedder", {}).get("dimension")
+    if dimension is not None and index.embeddings.shape[1] != dimension:
+        raise IndexStateError(f"index in {settings.index_dir} is damaged (vector dimension); "
+                              f"rebuild it with `rag index --index {settings.index_dir}`")
+    return Pipeline(settings=settings, index=index, retriever=Retriever(index, embedder, settings))
