@@ -1,0 +1,152 @@
+"""Grounded answers: retrieval -> evidence sentences -> prompt -> generation -> checked citations.
+
+`ask()` yields events so a caller can show the evidence the moment retrieval
+ends, then each token, then the final answer:
+
+    {"type": "evidence", ...}  {"type": "token", "text": ...}  {"type": "answer", "answer": Answer}
+
+Refusal is decided by the system, not only the model: no relevant evidence
+(no model call), the model's refusal token, or no answer sentence that
+verifies against its source.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Iterator
+
+import numpy as np
+
+from rag.citations import Citation, Claim, render_answer, split_claims, verify
+from rag.generation import GenerationStats
+from rag.language import detect_language
+from rag.prompting import (REFUSAL_TOKEN, Evidence, format_evidence, refusal_text, render_messages,
+                           select_evidence)
+from rag.retrieval import Passage, clean_question
+
+REFUSED_NO_EVIDENCE = "no_relevant_evidence"
+REFUSED_BY_MODEL = "model_refused"
+REFUSED_UNVERIFIED = "unverified"
+
+
+@dataclass
+class Answer:
+    question: str
+    language: str
+    text: str
+    refused: bool
+    refusal_reason: str | None
+    citations: list[Citation]
+    claims: list[Claim]
+    evidence: list[Evidence]
+    passages: list[Passage]
+    raw: str = ""  # what the model wrote, before checking
+    template: str = ""
+    model: str = ""
+    timings: dict = field(default_factory=dict)
+
+    def as_json(self) -> dict:
+        return {
+            "question": self.question,
+            "language": self.language,
+            "answer": self.text,
+            "refused": self.refused,
+            "refusal_reason": self.refusal_reason,
+            "citations": [c.as_json() for c in self.citations],
+            "claims": [{"text": c.text, "supported": c.supported, "cited": c.cited, "invalid": c.invalid}
+                       for c in self.claims],
+            "evidence": [e.as_json() for e in self.evidence],
+            "raw_answer": self.raw,
+            "template": self.template,
+            "model": self.model,
+            "timings": self.timings,
+        }
+
+
+def gather_evidence(pipeline, question: str, passages: list[Passage]) -> list[Evidence]:
+    """The best single sentences of the retrieved passages (pure scoring, vectors from the index)."""
+    index, settings = pipeline.index, pipeline.settings
+    wanted = {}
+    for rank, passage in enumerate(passages[: settings.evidence_passages]):
+        bonus = 0.02 * (settings.evidence_passages - rank) / settings.evidence_passages
+        for span in passage.chunk.sentences:
+            key = (passage.article.id, span.start, span.end)
+            wanted[key] = max(wanted.get(key, 0.0), bonus)
+    rows = pipeline.sentence_rows
+    keys = [k for k in wanted if k in rows]
+    if not keys:
+        return []
+    vectors = np.asarray(index.sentence_embeddings[[rows[k] for k in keys]])
+    question_vector = pipeline.retriever.embedder.embed_queries([question])[0]
+    candidates = [(index.articles[a], start, end, wanted[(a, start, end)]) for a, start, end in keys]
+    return select_evidence(question, question_vector, candidates, vectors, settings.evidence_sentences)
+
+
+def _timings(started: float, retrieved: float, first_token: float | None, stats: GenerationStats) -> dict:
+    now = time.perf_counter()
+    return {
+        "retrieve_ms": round((retrieved - started) * 1000, 1),
+        "first_token_ms": None if first_token is None else round((first_token - started) * 1000, 1),
+        "total_ms": round((now - started) * 1000, 1),
+        "prompt_tokens": stats.prompt_tokens,
+        "completion_tokens": stats.completion_tokens,
+    }
+
+
+def ask(pipeline, question: str, k: int | None = None, date: str | None = None,
+        language: str | None = None) -> Iterator[dict]:
+    settings = pipeline.settings
+    started = time.perf_counter()
+    question = clean_question(question, settings.max_question_chars)
+    language = language or detect_language(question)
+    passages = pipeline.search(question, k=max(k or settings.top_k, settings.evidence_passages), date=date)
+    evidence = gather_evidence(pipeline, question, passages)
+    retrieved = time.perf_counter()
+    yield {"type": "evidence", "language": language, "evidence": evidence, "passages": passages,
+           "retrieve_ms": round((retrieved - started) * 1000, 1)}
+    stats = GenerationStats()
+    template = f"answer_{language}"
+    generator = pipeline.generator
+
+    def refusal(reason: str, raw: str = "", claims=None, citations=None, first=None) -> Answer:
+        return Answer(question, language, refusal_text(language), True, reason, citations or [],
+                      claims or [], evidence, passages, raw, template, generator.name,
+                      _timings(started, retrieved, first, stats))
+
+    if not evidence or max(e.score for e in evidence) < settings.relevance_threshold:
+        yield {"type": "answer", "answer": refusal(REFUSED_NO_EVIDENCE)}
+        return
+    messages = render_messages(template, {"evidence": format_evidence(evidence), "question": question,
+                                          "refusal_token": REFUSAL_TOKEN})
+    raw, first_token = "", None
+    for text in generator.stream(messages, max_tokens=settings.max_tokens, stats=stats):
+        if first_token is None:
+            first_token = time.perf_counter()
+        raw += text
+        yield {"type": "token", "text": text}
+    if REFUSAL_TOKEN in raw or not raw.strip():
+        yield {"type": "answer", "answer": refusal(REFUSED_BY_MODEL, raw, first=first_token)}
+        return
+    claims = split_claims(raw)
+    embedder = pipeline.retriever.embedder
+    claim_vectors = embedder.embed_queries([c.text for c in claims]) if claims else np.zeros((0, 1))
+    evidence_vectors = np.asarray(pipeline.index.sentence_embeddings[
+        [pipeline.sentence_rows[(e.article.id, e.start, e.end)] for e in evidence]])
+    citations = verify(claims, evidence, claim_vectors, evidence_vectors, settings.support_threshold)
+    if not any(c.supported for c in claims):
+        yield {"type": "answer", "answer": refusal(REFUSED_UNVERIFIED, raw, claims, citations, first_token)}
+        return
+    answer = Answer(question, language, render_answer(claims, citations), False, None, citations, claims,
+                    evidence, passages, raw, template, generator.name,
+                    _timings(started, retrieved, first_token, stats))
+    yield {"type": "answer", "answer": answer}
+
+
+def answer_question(pipeline, question: str, **options) -> Answer:
+    """ask() without the stream: the final Answer."""
+    final = None
+    for event in ask(pipeline, question, **options):
+        if event["type"] == "answer":
+            final = event["answer"]
+    return final

@@ -1,0 +1,118 @@
+"""Text generation behind one narrow interface: `Generator.stream(messages) -> Iterator[str]`.
+
+`LlamaGenerator` runs a local GGUF through llama-cpp-python with the chat
+template stored in the GGUF. Defaults are the ones measured on 2 cores
+(../shared/MEASURED.md): all cores for prompt and generation, flash attention,
+greedy decoding, one long-lived model so llama.cpp reuses the KV cache of the
+common prompt prefix across questions.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Iterator, Protocol
+
+from rag.errors import ModelError
+
+
+@dataclass
+class GenerationStats:
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    finish_reason: str | None = None
+
+
+class Generator(Protocol):
+    name: str
+
+    def stream(self, messages: list[dict], max_tokens: int = 256,
+               stats: GenerationStats | None = None) -> Iterator[str]: ...
+
+
+@dataclass
+class LlamaGenerator:
+    """A llama.cpp model, loaded on first use and kept; calls are serialised (one model, few cores)."""
+
+    model_path: Path
+    n_ctx: int = 4096
+    threads: int = field(default_factory=lambda: os.cpu_count() or 1)
+    seed: int = 0
+    _llama: object = field(default=None, init=False, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
+
+    @property
+    def name(self) -> str:
+        return Path(self.model_path).name
+
+    @property
+    def llama(self):
+        if self._llama is None:
+            try:
+                from llama_cpp import Llama
+            except ImportError:
+                raise ModelError("llama-cpp-python is not installed; run `pip install llama-cpp-python`") from None
+            try:
+                self._llama = Llama(
+                    model_path=str(self.model_path), n_ctx=self.n_ctx, n_threads=self.threads,
+                    n_threads_batch=self.threads, flash_attn=True, seed=self.seed, verbose=False,
+                )
+            except (ValueError, RuntimeError) as exc:
+                raise ModelError(f"cannot load LLM {self.model_path} ({exc}); check the file or pass --llm") from None
+        return self._llama
+
+    @property
+    def formatter(self):
+        """The chat template stored in the GGUF (None when the file has none)."""
+        if not hasattr(self, "_formatter"):
+            from llama_cpp.llama_chat_format import Jinja2ChatFormatter
+
+            llama = self.llama
+            template = llama.metadata.get("tokenizer.chat_template")
+            token_text = llama._model.token_get_text  # noqa: SLF001 - the only way to the special tokens
+            self._formatter = None if not template else Jinja2ChatFormatter(
+                template=template,
+                eos_token=token_text(llama.token_eos()) if llama.token_eos() >= 0 else "",
+                bos_token=token_text(llama.token_bos()) if llama.token_bos() >= 0 else "",
+            )
+        return self._formatter
+
+    def prompt_tokens(self, messages: list[dict]) -> tuple[list[int], list[str]]:
+        """Token ids of the chat-formatted prompt, and the stop strings of the template."""
+        result = self.formatter(messages=messages)
+        tokens = self.llama.tokenize(result.prompt.encode("utf-8"), add_bos=not result.added_special,
+                                     special=True)
+        stop = result.stop if isinstance(result.stop, list) else [result.stop] if result.stop else []
+        return tokens, stop
+
+    def stream(self, messages: list[dict], max_tokens: int = 256,
+               stats: GenerationStats | None = None) -> Iterator[str]:
+        stats = stats if stats is not None else GenerationStats()
+        sampling = dict(max_tokens=max_tokens, temperature=0.0, top_k=1, top_p=1.0, min_p=0.0,
+                        repeat_penalty=1.0, seed=self.seed, stream=True)
+        with self._lock:
+            llama = self.llama
+            if self.formatter is None:  # no template in the file: llama-cpp-python's own guess
+                parts = llama.create_chat_completion(messages=messages, **sampling)
+                texts = (p["choices"][0].get("delta", {}).get("content") for p in parts)
+            else:
+                tokens, stop = self.prompt_tokens(messages)
+                if len(tokens) + max_tokens > self.n_ctx:
+                    raise ModelError(f"the prompt needs {len(tokens) + max_tokens} tokens; the context "
+                                     f"is {self.n_ctx}: raise n_ctx or use fewer evidence sentences")
+                stats.prompt_tokens = len(tokens)
+                parts = llama.create_completion(tokens, stop=stop, **sampling)
+                texts = (p["choices"][0].get("text") for p in parts)
+            for text in texts:
+                if text:
+                    stats.completion_tokens += 1
+                    yield text
+
+
+@lru_cache(maxsize=2)
+def load_llama(model_path: str, threads: int, n_ctx: int) -> LlamaGenerator:
+    """One generator per model file per process."""
+    return LlamaGenerator(Path(model_path), n_ctx=n_ctx, threads=threads)

@@ -1,0 +1,146 @@
+"""Citation lookup: where does a pasted quote or claim come from?
+
+Three tries, best first: exact (after normalising quotes, dashes, whitespace
+and case), fuzzy (rapidfuzz alignment, for a quote with small slips), and
+semantic (the multilingual embedder against every sentence, so an English
+paraphrase finds its Dutch source). Offsets always point into the article.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+
+from rag.corpus import Article
+from rag.errors import QueryError
+from rag.retrieval import clean_question
+
+QUOTE_CHARS = str.maketrans({c: '"' for c in "„“”«»″"} | {c: "'" for c in "‘’‚‛′`"}
+                            | {c: "-" for c in "‐‑‒–—―−"})
+FUZZY_MIN = 88.0  # rapidfuzz partial_ratio needed for a fuzzy match
+SEMANTIC_MIN = 0.82  # cosine(query, sentence) needed for a semantic match
+EDGE = "\"'„“”‘’«» .,;:!?"
+
+
+@dataclass(frozen=True)
+class Match:
+    article: Article
+    start: int
+    end: int
+    kind: str  # exact | fuzzy | semantic
+    score: float
+
+    @property
+    def text(self) -> str:
+        return self.article.text[self.start:self.end]
+
+    def as_json(self) -> dict:
+        return {"article": self.article.source, "title": self.article.title, "date": self.article.date,
+                "start": self.start, "end": self.end, "text": self.text, "kind": self.kind,
+                "score": round(self.score, 4)}
+
+
+def normalize_with_map(text: str) -> tuple[str, list[int]]:
+    """Normalised text and, for each of its characters, the offset in the original."""
+    out, positions = [], []
+    previous_space = True
+    for offset, char in enumerate(text):
+        char = char.translate(QUOTE_CHARS)
+        if char.isspace():
+            if previous_space:
+                continue
+            out.append(" ")
+            positions.append(offset)
+            previous_space = True
+            continue
+        previous_space = False
+        for folded in char.casefold():
+            out.append(folded)
+            positions.append(offset)
+    while out and out[-1] == " ":
+        out.pop()
+        positions.pop()
+    return "".join(out), positions
+
+
+@lru_cache(maxsize=4096)
+def _normalized(text: str) -> tuple[str, tuple[int, ...]]:
+    normal, positions = normalize_with_map(text)
+    return normal, tuple(positions)
+
+
+def _span(article: Article, positions: tuple[int, ...], start: int, end: int) -> tuple[int, int]:
+    return positions[start], positions[end - 1] + 1
+
+
+def trim(article: Article, start: int, end: int) -> tuple[int, int]:
+    """Drop enclosing quote marks, spaces and the final punctuation from a span."""
+    text = article.text
+    while start < end and text[start] in EDGE:
+        start += 1
+    while end > start and text[end - 1] in EDGE:
+        end -= 1
+    return start, end
+
+
+def exact_matches(articles: list[Article], quote: str) -> list[Match]:
+    needle = normalize_with_map(quote)[0].strip(EDGE)
+    if not needle:
+        return []
+    found = []
+    for article in articles:
+        haystack, positions = _normalized(article.text)
+        at = haystack.find(needle)
+        while at >= 0:
+            start, end = _span(article, positions, at, at + len(needle))
+            found.append(Match(article, start, end, "exact", 1.0))
+            at = haystack.find(needle, at + 1)
+    return found
+
+
+def fuzzy_matches(articles: list[Article], quote: str) -> list[Match]:
+    from rapidfuzz import fuzz
+
+    needle = normalize_with_map(quote)[0].strip(EDGE)
+    if len(needle) < 12:  # short strings match everywhere
+        return []
+    found = []
+    for article in articles:
+        haystack, positions = _normalized(article.text)
+        alignment = fuzz.partial_ratio_alignment(needle, haystack, score_cutoff=FUZZY_MIN)
+        if alignment is not None and alignment.dest_end > alignment.dest_start:
+            start, end = _span(article, positions, alignment.dest_start, alignment.dest_end)
+            start, end = trim(article, start, end)
+            found.append(Match(article, start, end, "fuzzy", alignment.score / 100))
+    return sorted(found, key=lambda m: -m.score)
+
+
+def semantic_matches(pipeline, quote: str, limit: int) -> list[Match]:
+    index = pipeline.index
+    if not index.sentences:
+        return []
+    vector = pipeline.retriever.embedder.embed_queries([quote])[0]
+    scores = np.asarray(index.sentence_embeddings) @ vector
+    found = []
+    for row in np.argsort(-scores)[:limit]:
+        if scores[row] < SEMANTIC_MIN:
+            break
+        sentence = index.sentences[row]
+        article = index.articles[sentence.article_id]
+        start, end = trim(article, sentence.start, sentence.end)
+        found.append(Match(article, start, end, "semantic", float(scores[row])))
+    return found
+
+
+def lookup(pipeline, text: str, limit: int = 3) -> list[Match]:
+    """Where `text` comes from, best first; empty when nothing is close enough."""
+    quote = clean_question(text, pipeline.settings.max_question_chars)
+    if not normalize_with_map(quote)[0].strip(EDGE):
+        raise QueryError("the quote has no letters or digits to look up")
+    articles = list(pipeline.index.articles.values())
+    matches = exact_matches(articles, quote) or fuzzy_matches(articles, quote)
+    if not matches:
+        matches = semantic_matches(pipeline, quote, limit)
+    return matches[:limit]

@@ -1,0 +1,93 @@
+"""Verification with crafted answers over real evidence sentences and the real embedder."""
+
+import pytest
+
+from rag.citations import names_in, numbers_in, render_answer, split_claims, verify
+from rag.corpus import parse_article
+from rag.prompting import Evidence
+
+ARTICLE = parse_article("001_test.txt", (
+    " date 2025-02 Trump wil dat de bondgenoten op termijn 5 procent van hun binnenlands product aan "
+    "defensie uitgeven. Nu is dat nog 2 procent.\n\n"
+    "EU-buitenlandchef Kaja Kallas gaat nog een stap verder. Een deal maken achter onze rug om is een "
+    "dirty deal.\n\nDe acht bondgenoten die te weinig aan hun defensie besteden, riskeren een telefoontje."
+).encode())
+
+
+def evidence_list():
+    text = ARTICLE.text
+    spans = []
+    for sentence in ("Trump wil dat de bondgenoten op termijn 5 procent van hun binnenlands product aan "
+                     "defensie uitgeven.", "Nu is dat nog 2 procent.",
+                     "Een deal maken achter onze rug om is een dirty deal.",
+                     "De acht bondgenoten die te weinig aan hun defensie besteden, riskeren een telefoontje."):
+        start = text.index(sentence)
+        spans.append((start, start + len(sentence)))
+    return [Evidence(n, ARTICLE, s, e, 1.0, 0.9, 0.5) for n, (s, e) in enumerate(spans, start=1)]
+
+
+@pytest.fixture(scope="module")
+def check(e5_dir):
+    from rag.embedding import Embedder
+
+    embedder = Embedder("e5", str(e5_dir))
+    evidence = evidence_list()
+    evidence_vectors = embedder.embed_passages([e.text for e in evidence])
+
+    def run(answer, threshold=0.80):
+        claims = split_claims(answer)
+        vectors = embedder.embed_queries([c.text for c in claims])
+        return claims, verify(claims, evidence, vectors, evidence_vectors, threshold)
+
+    return run
+
+
+def test_split_claims_reads_markers():
+    claims = split_claims("Trump wants 5 percent [1]. Now it is 2 percent [2][9]. Kallas spoke. [3]")
+    assert [c.text for c in claims] == ["Trump wants 5 percent.", "Now it is 2 percent.", "Kallas spoke."]
+    assert [c.cited for c in claims] == [[1], [2, 9], [3]]
+
+
+def test_numbers_and_names():
+    assert numbers_in("eight allies spend 3.5%") == {"8", "3.5"}
+    assert numbers_in("acht bondgenoten, 3,5 procent") == {"8", "3.5"}
+    assert "kaja kallas" in names_in("According to Kaja Kallas, it is a dirty deal.")
+
+
+def test_correct_citation_verifies(check):
+    claims, citations = check("Trump wants the allies to spend 5 percent of their GDP on defence [1].")
+    assert claims[0].supported
+    assert [(c.n, c.verified, c.repaired) for c in citations] == [(1, True, False)]
+    assert citations[0].evidence.text.startswith("Trump wil dat")
+
+
+def test_changed_number_is_not_verified(check):
+    claims, citations = check("Trump wants the allies to spend 7 percent of their GDP on defence [1].")
+    assert not claims[0].supported
+    assert citations and not any(c.verified for c in citations)
+    assert "number 7" in citations[0].reason
+
+
+def test_wrong_passage_number_is_repaired(check):
+    claims, citations = check("Kaja Kallas called a deal behind our backs a dirty deal [1].")
+    assert claims[0].supported
+    assert [(c.n, c.verified, c.repaired) for c in citations] == [(3, True, True)]
+
+
+def test_nonexistent_number_is_dropped(check):
+    claims, citations = check("Eight allies spend too little on defence [9].")
+    assert claims[0].invalid == [9]
+    assert all(c.n != 9 for c in citations)
+    assert claims[0].supported and citations[0].n == 4 and citations[0].verified
+
+
+def test_claim_without_citation_gets_one_only_if_supported(check):
+    claims, citations = check("Now it is 2 percent. Rutte likes football.")
+    assert claims[0].supported and citations[0].added and citations[0].n == 2
+    assert not claims[1].supported
+    assert render_answer(claims, citations) == "Now it is 2 percent [2]. Rutte likes football."
+
+
+def test_wrong_speaker_is_not_verified(check):
+    claims, _ = check("Rutte called a deal behind our backs a dirty deal [3].")
+    assert not claims[0].supported

@@ -1,0 +1,33 @@
+import numpy as np
+import pytest
+
+from rag.corpus import parse_article
+from rag.errors import ConfigError
+from rag.prompting import (REFUSAL_TOKEN, format_evidence, refusal_text, render, render_messages,
+                           select_evidence)
+
+
+def test_render_fails_on_a_missing_value():
+    with pytest.raises(ConfigError, match=r"\$question"):
+        render("Q: $question", {})
+
+
+@pytest.mark.parametrize("language", ["nl", "en"])
+def test_templates_render_to_chat_messages(language):
+    messages = render_messages(f"answer_{language}", {"evidence": "[1] Zin.", "question": "Vraag?",
+                                                      "refusal_token": REFUSAL_TOKEN})
+    assert [m["role"] for m in messages] == ["system", "user"]
+    assert REFUSAL_TOKEN in messages[0]["content"]
+    assert "[1] Zin." in messages[1]["content"] and "Vraag?" in messages[1]["content"]
+    assert refusal_text(language)
+
+
+def test_numbers_pull_their_sentence_first():
+    article = parse_article("a.txt", "Trump wil 5 procent. Rutte sprak over defensie. Het is mooi weer.".encode())
+    spans = [(0, 20), (21, 47), (48, 65)]
+    candidates = [(article, s, e, 0.0) for s, e in spans]
+    vectors = np.eye(3, dtype=np.float32)
+    question = np.array([0.45, 0.5, 0.2], dtype=np.float32)  # dense alone prefers sentence 2
+    chosen = select_evidence("What did Rutte say about 5%?", question, candidates, vectors, limit=2)
+    assert [e.text for e in chosen] == ["Trump wil 5 procent.", "Rutte sprak over defensie."]
+    assert format_evidence(chosen).splitlines()[0] == "[1] Trump wil 5 procent."
