@@ -38,6 +38,10 @@ class Embedder:
         if self._model is None:
             import torch
             from sentence_transformers import SentenceTransformer
+            from transformers.utils import logging as transformers_logging
+
+            transformers_logging.disable_progress_bar()  # "Loading weights" on every start
+            transformers_logging.set_verbosity_error()
 
             if self._threads:
                 torch.set_num_threads(self._threads)

@@ -300,7 +300,7 @@ def _embed_in_batches(embedder, texts: list[str], settings: Settings) -> np.ndar
     if not texts:
         return np.zeros((0, 1), np.float32)
     parts = []
-    with tqdm(total=len(texts), desc="embedding", unit="chunk", disable=len(texts) < 2 * batch,
+    with tqdm(total=len(texts), desc="embedding", unit="text", disable=len(texts) < 2 * batch,
               leave=False) as bar:
         for start in range(0, len(texts), batch):
             parts.append(embedder.embed_passages(texts[start:start + batch]))
