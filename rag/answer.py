@@ -23,6 +23,7 @@ from rag.generation import GenerationStats
 from rag.language import detect_language
 from rag.prompting import (REFUSAL_TOKEN, Evidence, format_evidence, refusal_text, render_messages,
                            select_evidence)
+from rag.relevance import irrelevance
 from rag.retrieval import Passage, clean_question
 
 REFUSED_NO_EVIDENCE = "no_relevant_evidence"
@@ -45,6 +46,7 @@ class Answer:
     template: str = ""
     model: str = ""
     timings: dict = field(default_factory=dict)
+    refusal_detail: str = ""  # why, in words (for the UI and the report)
 
     def as_json(self) -> dict:
         return {
@@ -53,6 +55,7 @@ class Answer:
             "answer": self.text,
             "refused": self.refused,
             "refusal_reason": self.refusal_reason,
+            "refusal_detail": self.refusal_detail,
             "citations": [c.as_json() for c in self.citations],
             "claims": [{"text": c.text, "supported": c.supported, "cited": c.cited, "invalid": c.invalid}
                        for c in self.claims],
@@ -97,6 +100,8 @@ def _timings(started: float, retrieved: float, first_token: float | None, stats:
 def ask(pipeline, question: str, k: int | None = None, date: str | None = None,
         language: str | None = None) -> Iterator[dict]:
     settings = pipeline.settings
+    generator = pipeline.generator
+    generator.warm()  # model load is start-up cost, not the question's (the app loads it at start)
     started = time.perf_counter()
     question = clean_question(question, settings.max_question_chars)
     language = language or detect_language(question)
@@ -107,15 +112,16 @@ def ask(pipeline, question: str, k: int | None = None, date: str | None = None,
            "retrieve_ms": round((retrieved - started) * 1000, 1)}
     stats = GenerationStats()
     template = f"answer_{language}"
-    generator = pipeline.generator
 
-    def refusal(reason: str, raw: str = "", claims=None, citations=None, first=None) -> Answer:
+    def refusal(reason: str, raw: str = "", claims=None, citations=None, first=None, detail="") -> Answer:
         return Answer(question, language, refusal_text(language), True, reason, citations or [],
                       claims or [], evidence, passages, raw, template, generator.name,
-                      _timings(started, retrieved, first, stats))
+                      _timings(started, retrieved, first, stats), refusal_detail=detail)
 
-    if not evidence or max(e.score for e in evidence) < settings.relevance_threshold:
-        yield {"type": "answer", "answer": refusal(REFUSED_NO_EVIDENCE)}
+    best_dense = max((e.dense for e in evidence), default=-1.0)
+    why_not = irrelevance(question, best_dense, pipeline.vocabulary, settings.min_similarity)
+    if why_not:
+        yield {"type": "answer", "answer": refusal(REFUSED_NO_EVIDENCE, detail=why_not)}
         return
     messages = render_messages(template, {"evidence": format_evidence(evidence), "question": question,
                                           "refusal_token": REFUSAL_TOKEN})
@@ -126,7 +132,8 @@ def ask(pipeline, question: str, k: int | None = None, date: str | None = None,
         raw += text
         yield {"type": "token", "text": text}
     if REFUSAL_TOKEN in raw or not raw.strip():
-        yield {"type": "answer", "answer": refusal(REFUSED_BY_MODEL, raw, first=first_token)}
+        yield {"type": "answer", "answer": refusal(REFUSED_BY_MODEL, raw, first=first_token,
+                                                    detail="the model found no answer in the evidence")}
         return
     claims = split_claims(raw)
     embedder = pipeline.retriever.embedder
@@ -135,7 +142,8 @@ def ask(pipeline, question: str, k: int | None = None, date: str | None = None,
         [pipeline.sentence_rows[(e.article.id, e.start, e.end)] for e in evidence]])
     citations = verify(claims, evidence, claim_vectors, evidence_vectors, settings.support_threshold)
     if not any(c.supported for c in claims):
-        yield {"type": "answer", "answer": refusal(REFUSED_UNVERIFIED, raw, claims, citations, first_token)}
+        yield {"type": "answer", "answer": refusal(REFUSED_UNVERIFIED, raw, claims, citations, first_token,
+                                                    detail="no sentence of the answer is supported by its source")}
         return
     answer = Answer(question, language, render_answer(claims, citations), False, None, citations, claims,
                     evidence, passages, raw, template, generator.name,

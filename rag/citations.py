@@ -40,6 +40,11 @@ NAME_PAIRS = {
     "white house": "witte huis", "denmark": "denemarken", "baltic": "baltische", "eu": "eu",
     "european": "europese", "american": "amerikaanse", "russian": "russische", "german": "duitse",
     "dutch": "nederlandse", "ukrainian": "oekraiense", "chinese": "chinese", "canada": "canada",
+    "states": "staten", "state": "staat", "north america": "noord-amerika", "north": "noord", "south": "zuid", "east": "oost",
+    "the netherlands": "nederland", "france": "frankrijk", "lithuania": "litouwen", "finland": "finland",
+    "january": "januari", "february": "februari", "march": "maart", "april": "april", "may": "mei",
+    "june": "juni", "july": "juli", "august": "augustus", "september": "september",
+    "october": "oktober", "november": "november", "december": "december",
 }
 # capitalised words that start sentences but are not names
 NOT_NAMES = {"according", "however", "yes", "no", "volgens", "ook", "ja", "nee", "also", "rutte's"}

@@ -51,14 +51,15 @@ def settings_options(func):
         click.option("--models-dir", type=click.Path(path_type=Path), help="Models cache directory."),
         click.option("--embedder", help="sentence-transformers model name or path ('default': e5-small)."),
         click.option("--llm", help="GGUF path, 'default' (Qwen2.5-Coder-1.5B) or 'small' (SmolLM2-135M)."),
+        click.option("--llm-url", help="OpenAI-compatible server for generation (e.g. http://127.0.0.1:8080)."),
     ]
     for option in reversed(options):
         func = option(func)
 
     @functools.wraps(func)
-    def wrapper(config_file, seeds_dir, index_dir, models_dir, embedder, llm, **kwargs):
+    def wrapper(config_file, seeds_dir, index_dir, models_dir, embedder, llm, llm_url, **kwargs):
         settings = load_settings(config_file, seeds_dir=seeds_dir, index_dir=index_dir,
-                                 models_dir=models_dir, embedder=embedder, llm=llm)
+                                 models_dir=models_dir, embedder=embedder, llm=llm, llm_url=llm_url)
         return func(settings=settings, **kwargs)
 
     return wrapper

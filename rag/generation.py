@@ -29,6 +29,8 @@ class GenerationStats:
 class Generator(Protocol):
     name: str
 
+    def warm(self) -> None: ...
+
     def stream(self, messages: list[dict], max_tokens: int = 256,
                stats: GenerationStats | None = None) -> Iterator[str]: ...
 
@@ -63,6 +65,10 @@ class LlamaGenerator:
             except (ValueError, RuntimeError) as exc:
                 raise ModelError(f"cannot load LLM {self.model_path} ({exc}); check the file or pass --llm") from None
         return self._llama
+
+    def warm(self) -> None:
+        """Load the model now (seconds), not inside the first question."""
+        self.llama
 
     @property
     def formatter(self):
@@ -116,3 +122,60 @@ class LlamaGenerator:
 def load_llama(model_path: str, threads: int, n_ctx: int) -> LlamaGenerator:
     """One generator per model file per process."""
     return LlamaGenerator(Path(model_path), n_ctx=n_ctx, threads=threads)
+
+
+@dataclass
+class OpenAIGenerator:
+    """Any OpenAI-compatible server (llama.cpp server, vLLM, Ollama): same prompts, same checks."""
+
+    base_url: str
+    model: str = "default"
+    api_key: str = "none"
+    timeout_s: float = 300.0
+    seed: int = 0
+
+    @property
+    def name(self) -> str:
+        return f"{self.model}@{self.base_url}"
+
+    def warm(self) -> None:
+        """Nothing to load here: the server holds the model."""
+
+    def stream(self, messages: list[dict], max_tokens: int = 256,
+               stats: GenerationStats | None = None) -> Iterator[str]:
+        import json
+
+        import httpx
+
+        stats = stats if stats is not None else GenerationStats()
+        url = self.base_url.rstrip("/")
+        url = url if url.endswith("/v1") else url + "/v1"
+        body = {"model": self.model, "messages": messages, "stream": True, "max_tokens": max_tokens,
+                "temperature": 0.0, "top_p": 1.0, "seed": self.seed,
+                "stream_options": {"include_usage": True}}
+        headers = {"Authorization": f"Bearer {self.api_key}"}
+        try:
+            with httpx.stream("POST", f"{url}/chat/completions", json=body, headers=headers,
+                              timeout=self.timeout_s) as response:
+                if response.status_code != 200:
+                    response.read()
+                    raise ModelError(f"LLM server {self.base_url} answered HTTP {response.status_code}: "
+                                     f"{response.text[:200]}")
+                for line in response.iter_lines():
+                    if not line.startswith("data:"):
+                        continue
+                    data = line[5:].strip()
+                    if data == "[DONE]":
+                        break
+                    event = json.loads(data)
+                    usage = event.get("usage") or {}
+                    if usage:
+                        stats.prompt_tokens = usage.get("prompt_tokens", stats.prompt_tokens)
+                    for choice in event.get("choices") or []:
+                        text = (choice.get("delta") or {}).get("content")
+                        if text:
+                            stats.completion_tokens += 1
+                            yield text
+        except httpx.HTTPError as exc:
+            raise ModelError(f"cannot reach the LLM server {self.base_url} ({exc}); "
+                             "check --llm-url") from None

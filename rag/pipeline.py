@@ -61,10 +61,13 @@ def open_index(settings: Settings, embedder, progress: Callable[[str], None] = _
 
 
 def load_generator(settings: Settings):
-    """The configured LLM: 'default' (assembled once), 'small' (the test model) or a GGUF path."""
-    from rag.generation import load_llama
+    """The configured LLM: an OpenAI-compatible server (llm_url), or a local GGUF:
+    'default' (assembled once), 'small' (the test model) or a path."""
+    from rag.generation import OpenAIGenerator, load_llama
     from rag.gguf import check_gguf, ensure_default_llm, small_llm_path
 
+    if settings.llm_url:
+        return OpenAIGenerator(settings.llm_url, model=settings.llm_model)
     if settings.llm == "default":
         path = ensure_default_llm(settings.models_dir)
     elif settings.llm == "small":
@@ -92,6 +95,12 @@ class Pipeline:
     def sentence_rows(self) -> dict[tuple[str, int, int], int]:
         return {(s.article_id, s.start, s.end): row for row, s in enumerate(self.index.sentences)}
 
+    @cached_property
+    def vocabulary(self) -> frozenset[str]:
+        from rag.relevance import corpus_vocabulary
+
+        return corpus_vocabulary(list(self.index.articles.values()))
+
     def ask(self, question: str, **options) -> Iterator[dict]:
         """Events: evidence, then tokens, then the checked answer (see rag.answer)."""
         from rag.answer import ask
@@ -116,4 +125,5 @@ def open_pipeline(settings: Settings, progress: Callable[[str], None] = _stderr)
     if dimension is not None and index.embeddings.shape[1] != dimension:
         raise IndexStateError(f"index in {settings.index_dir} is damaged (vector dimension); "
                               f"rebuild it with `rag index --index {settings.index_dir}`")
+    embedder.model  # load the weights now, not inside the first question's timings
     return Pipeline(settings=settings, index=index, retriever=Retriever(index, embedder, settings))

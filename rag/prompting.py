@@ -17,7 +17,7 @@ import numpy as np
 
 from rag.corpus import Article
 from rag.errors import ConfigError
-from rag.text import lexical_terms, term_groups
+from rag.text import fold, lexical_terms, term_groups
 
 PROMPTS_DIR = Path(__file__).resolve().parent.parent / "prompts"
 REFUSAL_TOKEN = "NOT_IN_ARTICLES"
@@ -110,8 +110,8 @@ def select_evidence(
     scored.sort(key=lambda item: -item[0])
     chosen, seen = [], set()
     for score, dense, lexical, article, start, end in scored:
-        key = (article.id, start)
-        if key in seen:
+        key = " ".join(fold(article.text[start:end]).split()).strip(" .\"'„“”")[:80]
+        if key in seen:  # the same sentence twice (a pull quote repeats the text): show it once
             continue
         seen.add(key)
         chosen.append(Evidence(len(chosen) + 1, article, start, end, score, dense, lexical))

@@ -39,12 +39,15 @@ class Settings:
     max_question_chars: int = 10_000
     # answering
     llm: str = "default"  # "default" (Qwen2.5-Coder-1.5B), "small" (SmolLM2-135M, tests) or a .gguf path
+    llm_url: str = ""  # an OpenAI-compatible server; when set, generation goes there
+    llm_model: str = "default"  # the model name sent to that server
     n_ctx: int = 4096
     max_tokens: int = 200
     evidence_passages: int = 6  # retrieved chunks whose sentences compete to become evidence
     evidence_sentences: int = 5  # numbered sentences shown to the model
     support_threshold: float = 0.80  # claim/source cosine needed (plus number and name checks)
-    relevance_threshold: float = 0.0  # below this evidence score the system refuses without the model
+    # below this question/sentence cosine the system refuses without calling the model
+    min_similarity: float = 0.78
     # keep the index in step with seeds/ when a seed changed (incremental)
     auto_update: bool = True
     threads: int = field(default_factory=lambda: os.cpu_count() or 1)
