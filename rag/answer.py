@@ -13,22 +13,25 @@ verifies against its source.
 from __future__ import annotations
 
 import time
+from pathlib import Path
 from dataclasses import dataclass, field
 from typing import Iterator
 
 import numpy as np
 
-from rag.citations import Citation, Claim, render_answer, split_claims, verify
+from rag.citations import Citation, Claim, paragraph_around, render_answer, split_claims, verify
 from rag.generation import GenerationStats
 from rag.language import detect_language
 from rag.prompting import (REFUSAL_TOKEN, Evidence, format_evidence, refusal_text, render_messages,
                            select_evidence)
-from rag.relevance import irrelevance
+from rag.relevance import irrelevance, missed_topic
 from rag.retrieval import Passage, clean_question
 
 REFUSED_NO_EVIDENCE = "no_relevant_evidence"
 REFUSED_BY_MODEL = "model_refused"
 REFUSED_UNVERIFIED = "unverified"
+REFUSED_OFF_TOPIC = "off_topic"
+SHORT_CLAIM_WORDS = 6
 
 
 @dataclass
@@ -112,9 +115,10 @@ def ask(pipeline, question: str, k: int | None = None, date: str | None = None,
            "retrieve_ms": round((retrieved - started) * 1000, 1)}
     stats = GenerationStats()
     template = f"answer_{language}"
+    templates = Path(settings.prompts_dir) if settings.prompts_dir else None
 
     def refusal(reason: str, raw: str = "", claims=None, citations=None, first=None, detail="") -> Answer:
-        return Answer(question, language, refusal_text(language), True, reason, citations or [],
+        return Answer(question, language, refusal_text(language, templates), True, reason, citations or [],
                       claims or [], evidence, passages, raw, template, generator.name,
                       _timings(started, retrieved, first, stats), refusal_detail=detail)
 
@@ -124,7 +128,7 @@ def ask(pipeline, question: str, k: int | None = None, date: str | None = None,
         yield {"type": "answer", "answer": refusal(REFUSED_NO_EVIDENCE, detail=why_not)}
         return
     messages = render_messages(template, {"evidence": format_evidence(evidence), "question": question,
-                                          "refusal_token": REFUSAL_TOKEN})
+                                          "refusal_token": REFUSAL_TOKEN}, templates)
     raw, first_token = "", None
     for text in generator.stream(messages, max_tokens=settings.max_tokens, stats=stats):
         if first_token is None:
@@ -137,13 +141,23 @@ def ask(pipeline, question: str, k: int | None = None, date: str | None = None,
         return
     claims = split_claims(raw)
     embedder = pipeline.retriever.embedder
-    claim_vectors = embedder.embed_queries([c.text for c in claims]) if claims else np.zeros((0, 1))
+    # a bare "32" or "Den Haag" means nothing alone: short claims are read with their question
+    claim_texts = [c.text if len(c.text.split()) >= SHORT_CLAIM_WORDS else f"{question} {c.text}" for c in claims]
+    claim_vectors = embedder.embed_queries(claim_texts) if claims else np.zeros((0, 1))
     evidence_vectors = np.asarray(pipeline.index.sentence_embeddings[
         [pipeline.sentence_rows[(e.article.id, e.start, e.end)] for e in evidence]])
-    citations = verify(claims, evidence, claim_vectors, evidence_vectors, settings.support_threshold)
+    citations = verify(claims, evidence, claim_vectors, evidence_vectors, settings.support_threshold, question)
     if not any(c.supported for c in claims):
         yield {"type": "answer", "answer": refusal(REFUSED_UNVERIFIED, raw, claims, citations, first_token,
                                                     detail="no sentence of the answer is supported by its source")}
+        return
+    cited_text = " ".join(paragraph_around(c.evidence.article.text, c.evidence.start, c.evidence.end)
+                          for c in citations if c.verified)
+    missed = missed_topic(question, cited_text, pipeline.term_frequency)
+    if missed:
+        yield {"type": "answer", "answer": refusal(
+            REFUSED_OFF_TOPIC, raw, claims, citations, first_token,
+            detail=f"the cited passages never mention {', '.join(missed[:3])}: they answer another question")}
         return
     answer = Answer(question, language, render_answer(claims, citations), False, None, citations, claims,
                     evidence, passages, raw, template, generator.name,

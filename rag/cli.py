@@ -198,6 +198,21 @@ def cite(text: str, settings: Settings, limit: int, as_json: bool) -> None:
                    f"{match.kind} {match.score:.3f}: {match.text}")
 
 
+@cli.command(context_settings={"ignore_unknown_options": True, "allow_extra_args": True})
+@click.pass_context
+def serve(ctx: click.Context) -> None:
+    """Start the web app (the same as `python app.py`; takes its flags, e.g. --port)."""
+    import importlib.util
+
+    path = Path(__file__).resolve().parent.parent / "app.py"
+    spec = importlib.util.spec_from_file_location("rag_app", path)
+    if spec is None or not path.is_file():
+        raise RagError(f"{path} is missing; run the app from a checkout of the project")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    ctx.exit(module.main(ctx.args))
+
+
 @cli.command(name="eval")
 @settings_options
 @click.option("--questions", "questions_file", type=click.Path(path_type=Path),

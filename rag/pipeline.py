@@ -101,6 +101,12 @@ class Pipeline:
 
         return corpus_vocabulary(list(self.index.articles.values()))
 
+    @cached_property
+    def term_frequency(self) -> dict[str, float]:
+        from rag.relevance import term_document_frequency
+
+        return term_document_frequency([c.text for c in self.index.chunks])
+
     def ask(self, question: str, **options) -> Iterator[dict]:
         """Events: evidence, then tokens, then the checked answer (see rag.answer)."""
         from rag.answer import ask

@@ -14,7 +14,7 @@ import re
 
 from rag.citations import NAME_PAIRS, numbers_in
 from rag.corpus import Article
-from rag.text import fold, stopwords
+from rag.text import fold, lexical_terms, stopwords, term_groups
 
 WORD = re.compile(r"[^\W_]+(?:[-'’][^\W_]+)*")
 CAPITALISED = re.compile(r"\b[A-ZÀ-ÖØ-Þ][^\W_]*(?:[-'’][^\W_]+)*(?:\s+[A-ZÀ-ÖØ-Þ][^\W_]*(?:[-'’][^\W_]+)*)*")
@@ -90,3 +90,26 @@ def irrelevance(question: str, best_dense: float, vocabulary: frozenset[str], mi
     if best_dense < min_dense:
         return f"no passage is close to the question (best similarity {best_dense:.2f} < {min_dense:.2f})"
     return None
+
+
+def term_document_frequency(texts: list[str]) -> dict[str, float]:
+    """Share of texts (chunks) that contain each lexical term."""
+    counts: dict[str, int] = {}
+    for text in texts:
+        for term in set(lexical_terms(text)):
+            counts[term] = counts.get(term, 0) + 1
+    return {term: count / max(len(texts), 1) for term, count in counts.items()}
+
+
+def missed_topic(question: str, cited_text: str, frequency: dict[str, float], rare: float = 0.2) -> list[str]:
+    """The question's distinctive words (rare in the articles, yet present) that the cited
+    passages never use: an answer citing them talks about something else.
+
+    Empty when the question has no such word (e.g. English words against Dutch articles)."""
+    distinctive = [g for g in term_groups(question) if 0 < max(frequency.get(t, 0.0) for t in g) <= rare]
+    if not distinctive:
+        return []
+    cited = set(lexical_terms(cited_text))
+    if any(cited.intersection(g) for g in distinctive):
+        return []
+    return [g[0] for g in distinctive]

@@ -38,6 +38,7 @@ class Settings:
     rrf_k: int = 60
     max_question_chars: int = 10_000
     # answering
+    prompts_dir: str = ""  # prompt templates; "" = the project's prompts/
     llm: str = "default"  # "default" (Qwen2.5-Coder-1.5B), "small" (SmolLM2-135M, tests) or a .gguf path
     llm_url: str = ""  # an OpenAI-compatible server; when set, generation goes there
     llm_model: str = "default"  # the model name sent to that server

