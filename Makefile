@@ -10,8 +10,8 @@ setup:
 
 run: setup
 	$(VENV)/bin/rag index
-	$(VENV)/bin/rag search "What did Rutte say about 5%?" -k 3
+	$(VENV)/bin/python app.py
 
 test: setup
-	$(VENV)/bin/ruff check rag tests
+	$(VENV)/bin/ruff check rag tests app.py scripts
 	$(VENV)/bin/python -m pytest

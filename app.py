@@ -24,6 +24,8 @@ EXAMPLES = ["What did Rutte say about 5%?", "Wat zei Rutte over Groenland?",
 
 def create_app(pipeline):
     """The whole UI around any pipeline (tests build it around one with the small model)."""
+    from html import escape, unescape
+
     import gradio as gr
 
     from rag import ui
@@ -35,11 +37,11 @@ def create_app(pipeline):
 
     def ask_stream(question, history, k, date, language):
         history = list(history or [])
-        previous = [m["content"] for m in history if m["role"] == "user"]
-        history.append({"role": "user", "content": question})
+        previous = [unescape(m["content"]) for m in history if m["role"] == "user" and isinstance(m["content"], str)]
+        history.append({"role": "user", "content": escape(question)})  # shown as text, never as HTML
         history.append({"role": "assistant", "content": "…"})
-        searched = rewrite(question, [p for p in previous if isinstance(p, str)])
-        sources, timings = "", ""
+        searched = rewrite(question, previous)
+        sources, timings, raw = "", "", ""
         try:
             for event in pipeline.ask(searched, k=int(k), date=date or None,
                                       language=None if language == "auto" else language):
@@ -47,8 +49,8 @@ def create_app(pipeline):
                     sources = ui.source_cards(event["evidence"], title="Evidence (before the model starts)")
                     yield history, sources, ""
                 elif event["type"] == "token":
-                    text = history[-1]["content"]
-                    history[-1] = {"role": "assistant", "content": (text if text != "…" else "") + event["text"]}
+                    raw += event["text"]
+                    history[-1] = {"role": "assistant", "content": escape(raw)}
                     yield history, sources, ""
                 else:
                     answer = event["answer"]

@@ -13,17 +13,23 @@ verifies against its source.
 from __future__ import annotations
 
 import time
-from pathlib import Path
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Iterator
+from pathlib import Path
 
 import numpy as np
 
 from rag.citations import Citation, Claim, paragraph_around, render_answer, split_claims, verify
 from rag.generation import GenerationStats
 from rag.language import detect_language
-from rag.prompting import (REFUSAL_TOKEN, Evidence, format_evidence, refusal_text, render_messages,
-                           select_evidence)
+from rag.prompting import (
+    REFUSAL_TOKEN,
+    Evidence,
+    format_evidence,
+    refusal_text,
+    render_messages,
+    select_evidence,
+)
 from rag.relevance import irrelevance, missed_topic
 from rag.retrieval import Passage, clean_question
 

@@ -79,7 +79,6 @@ def cli() -> None:
 def models(settings: Settings) -> None:
     """Prepare the default models once (convert the embedder into the models cache)."""
     from rag.embedding import resolve_embedder_path
-
     from rag.pipeline import load_generator
 
     name, path = resolve_embedder_path(settings)

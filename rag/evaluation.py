@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import json
 import os
-import unicodedata
 import tempfile
 import time
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 

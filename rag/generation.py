@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import os
 import threading
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Iterator, Protocol
+from typing import Protocol
 
 from rag.errors import ModelError
 
@@ -68,7 +69,7 @@ class LlamaGenerator:
 
     def warm(self) -> None:
         """Load the model now (seconds), not inside the first question."""
-        self.llama
+        _ = self.llama
 
     @property
     def formatter(self):

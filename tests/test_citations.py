@@ -7,12 +7,12 @@ from rag.corpus import parse_article
 from rag.prompting import Evidence
 
 ARTICLE = parse_article("001_test.txt", (
-    " date 2025-02 Trump wil dat de bondgenoten op termijn 5 procent van hun binnenlands product aan "
-    "defensie uitgeven. Nu is dat nog 2 procent.\n\n"
-    "EU-buitenlandchef Kaja Kallas gaat nog een stap verder. Een deal maken achter onze rug om is een "
-    "dirty deal.\n\nDe acht bondgenoten die te weinig aan hun defensie besteden, riskeren een telefoontje."
-    "\n\nGisteravond dineerden Rutte en Hegseth samen."
-).encode())
+    b" date 2025-02 Trump wil dat de bondgenoten op termijn 5 procent van hun binnenlands product aan "
+    b"defensie uitgeven. Nu is dat nog 2 procent.\n\n"
+    b"EU-buitenlandchef Kaja Kallas gaat nog een stap verder. Een deal maken achter onze rug om is een "
+    b"dirty deal.\n\nDe acht bondgenoten die te weinig aan hun defensie besteden, riskeren een telefoontje."
+    b"\n\nGisteravond dineerden Rutte en Hegseth samen."
+))
 
 
 def evidence_list():

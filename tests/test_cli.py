@@ -29,7 +29,7 @@ def where(settings):
 def assert_one_line_error(result, pattern):
     assert result.returncode != 0
     assert "Traceback" not in result.stderr
-    lines = [l for l in result.stderr.splitlines() if l.strip()]
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
     assert len(lines) == 1, result.stderr
     assert pattern in lines[0], lines[0]
 

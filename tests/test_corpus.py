@@ -14,7 +14,7 @@ def test_date_header_is_parsed_and_stripped():
 
 
 def test_article_without_header_has_no_date():
-    article = parse_article("y.txt", "NAVO secretaris-generaal Mark Rutte.\n\nTweede.".encode())
+    article = parse_article("y.txt", b"NAVO secretaris-generaal Mark Rutte.\n\nTweede.")
     assert article.date is None and article.id == "y" and article.source == "y.txt"
 
 

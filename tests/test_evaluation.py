@@ -3,8 +3,15 @@ import json
 import pytest
 
 from rag.errors import QuestionsError
-from rag.evaluation import (METRIC_KEYS, build_report, first_gold_rank, load_questions,
-                            parse_questions, run_retrieval_eval, write_report)
+from rag.evaluation import (
+    METRIC_KEYS,
+    build_report,
+    first_gold_rank,
+    load_questions,
+    parse_questions,
+    run_retrieval_eval,
+    write_report,
+)
 
 from conftest import REPO
 

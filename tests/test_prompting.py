@@ -3,8 +3,14 @@ import pytest
 
 from rag.corpus import parse_article
 from rag.errors import ConfigError
-from rag.prompting import (REFUSAL_TOKEN, format_evidence, refusal_text, render, render_messages,
-                           select_evidence)
+from rag.prompting import (
+    REFUSAL_TOKEN,
+    format_evidence,
+    refusal_text,
+    render,
+    render_messages,
+    select_evidence,
+)
 
 
 def test_render_fails_on_a_missing_value():
@@ -23,7 +29,7 @@ def test_templates_render_to_chat_messages(language):
 
 
 def test_numbers_pull_their_sentence_first():
-    article = parse_article("a.txt", "Trump wil 5 procent. Rutte sprak over defensie. Het is mooi weer.".encode())
+    article = parse_article("a.txt", b"Trump wil 5 procent. Rutte sprak over defensie. Het is mooi weer.")
     spans = [(0, 20), (21, 47), (48, 65)]
     candidates = [(article, s, e, 0.0) for s, e in spans]
     vectors = np.eye(3, dtype=np.float32)

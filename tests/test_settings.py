@@ -31,5 +31,7 @@ def test_bad_values_are_config_errors(tmp_path):
 
 
 def test_settings_are_frozen():
-    with pytest.raises(Exception):
+    from dataclasses import FrozenInstanceError
+
+    with pytest.raises(FrozenInstanceError):
         Settings().top_k = 3  # type: ignore[misc]
