@@ -94,7 +94,7 @@ def model_fingerprint(path: str) -> str:
         digest.update(path.encode())
         return digest.hexdigest()[:16]
     for file in sorted(p for p in local.rglob("*") if p.is_file()):
-        if file.name == "README.md":
+        if file.name in ("README.md", "conversion.json"):  # notes about the weights, not the weights
             continue
         size = file.stat().st_size
         digest.update(f"{file.relative_to(local)}:{size}\n".encode())

