@@ -29,6 +29,7 @@ from rag.prompting import (
     refusal_text,
     render_messages,
     select_evidence,
+    strip_annotations,
 )
 from rag.relevance import irrelevance, missed_topic
 from rag.retrieval import Passage, clean_question
@@ -145,7 +146,7 @@ def ask(pipeline, question: str, k: int | None = None, date: str | None = None,
         yield {"type": "answer", "answer": refusal(REFUSED_BY_MODEL, raw, first=first_token,
                                                     detail="the model found no answer in the evidence")}
         return
-    claims = split_claims(raw)
+    claims = split_claims(strip_annotations(raw, language))
     embedder = pipeline.retriever.embedder
     # a bare "32" or "Den Haag" means nothing alone: short claims are read with their question
     claim_texts = [c.text if len(c.text.split()) >= SHORT_CLAIM_WORDS else f"{question} {c.text}" for c in claims]

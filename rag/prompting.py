@@ -82,8 +82,35 @@ def refusal_text(language: str, directory: Path | None = None) -> str:
     return read_template(f"refusal_{language}", directory).strip()
 
 
+DUTCH_NUMBER_WORDS = {
+    "twee": 2, "drie": 3, "vier": 4, "vijf": 5, "zes": 6, "zeven": 7, "acht": 8, "negen": 9, "tien": 10,
+    "elf": 11, "twaalf": 12, "vijftien": 15, "twintig": 20, "dertig": 30, "veertig": 40, "vijftig": 50,
+    "honderd": 100, "duizend": 1000,
+}
+DUTCH_NUMBER = re.compile(r"\b(" + "|".join(DUTCH_NUMBER_WORDS) + r")\b(?! kwartier)", re.IGNORECASE)
+DUTCH_DURATIONS = {"drie kwartier": "45 minuten", "een kwartier": "15 minuten", "half uur": "30 minuten"}
+ANNOTATION = re.compile(r"\b([^\W\d_]+(?: kwartier)?) \((\d+(?: minuten)?)\)")
+
+
+def annotate_numbers(text: str) -> str:
+    """'dertig dagen' -> 'dertig (30) dagen': the small model misreads Dutch number words
+    (it wrote "20 days" for "dertig dagen"). Only the model's copy is annotated; citations
+    and their checks use the original sentence."""
+    for phrase, meaning in DUTCH_DURATIONS.items():
+        text = re.sub(rf"\b({phrase})\b", rf"\1 ({meaning})", text, flags=re.IGNORECASE)
+    return DUTCH_NUMBER.sub(lambda m: f"{m.group(1)} ({DUTCH_NUMBER_WORDS[m.group(1).lower()]})", text)
+
+
+def strip_annotations(text: str, language: str = "nl") -> str:
+    """Undo annotations the model copied into its answer: Dutch keeps the word ("acht (8)" ->
+    "acht"), English keeps the number ("acht (8)" -> "8", "minuten" -> "minutes")."""
+    if language == "en":
+        return ANNOTATION.sub(lambda m: m.group(2).replace("minuten", "minutes"), text)
+    return ANNOTATION.sub(lambda m: m.group(1), text)
+
+
 def format_evidence(evidence: list[Evidence]) -> str:
-    return "\n".join(f"[{e.n}] {' '.join(e.text.split())}" for e in evidence)
+    return "\n".join(f"[{e.n}] {annotate_numbers(' '.join(e.text.split()))}" for e in evidence)
 
 
 def select_evidence(

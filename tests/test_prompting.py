@@ -37,3 +37,21 @@ def test_numbers_pull_their_sentence_first():
     chosen = select_evidence("What did Rutte say about 5%?", question, candidates, vectors, limit=2)
     assert [e.text for e in chosen] == ["Trump wil 5 procent.", "Rutte sprak over defensie."]
     assert format_evidence(chosen).splitlines()[0] == "[1] Trump wil 5 procent."
+
+
+def test_dutch_number_words_are_annotated_for_the_model():
+    from rag.prompting import annotate_numbers
+
+    assert annotate_numbers("een staakt-het-vuren van dertig dagen") == "een staakt-het-vuren van dertig (30) dagen"
+    assert annotate_numbers("De acht bondgenoten") == "De acht (8) bondgenoten"
+    assert annotate_numbers("achter de rug") == "achter de rug"
+    assert annotate_numbers("het drie kwartier durende gesprek") == "het drie kwartier (45 minuten) durende gesprek"
+
+
+def test_copied_annotations_are_removed_from_answers():
+    from rag.prompting import strip_annotations
+
+    assert strip_annotations("De acht (8) bondgenoten, dertig (30) dagen [1].") == "De acht bondgenoten, dertig dagen [1]."
+    assert strip_annotations("drie kwartier (45 minuten) lang") == "drie kwartier lang"
+    assert strip_annotations("the acht (8) allies, drie kwartier (45 minuten)", "en") == "the 8 allies, 45 minutes"
+    assert strip_annotations("in 2024 (75) jaar [2]") == "in 2024 (75) jaar [2]"
