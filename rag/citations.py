@@ -18,7 +18,7 @@ from functools import lru_cache
 import numpy as np
 
 from rag.prompting import Evidence
-from rag.text import fold, stopwords, term_groups
+from rag.text import NAME_PAIRS, fold, stopwords, term_groups
 
 CITATION = re.compile(r"\[(\d+(?:\s*[,;]\s*\d+)*)\]")
 NUMBER = re.compile(r"\d+(?:[.,]\d+)?")
@@ -30,22 +30,6 @@ NUMBER_WORDS = {
     "twee": "2", "drie": "3", "vier": "4", "vijf": "5", "zes": "6", "zeven": "7", "acht": "8",
     "negen": "9", "tien": "10", "elf": "11", "twaalf": "12", "vijftien": "15", "twintig": "20",
     "dertig": "30", "veertig": "40", "vijftig": "50", "honderd": "100",
-}
-# English <-> Dutch forms of names that occur in this kind of news (folded, one direction each)
-NAME_PAIRS = {
-    "nato": "navo", "greenland": "groenland", "the hague": "den haag", "hague": "haag",
-    "germany": "duitsland", "netherlands": "nederland", "united states": "verenigde staten",
-    "us": "vs", "usa": "vs", "america": "amerika", "europe": "europa", "russia": "rusland",
-    "ukraine": "oekraine", "poland": "polen", "sweden": "zweden", "norway": "noorwegen",
-    "north korea": "noord-korea", "brussels": "brussel", "warsaw": "warschau",
-    "white house": "witte huis", "denmark": "denemarken", "baltic": "baltische", "eu": "eu",
-    "european": "europese", "american": "amerikaanse", "russian": "russische", "german": "duitse",
-    "dutch": "nederlandse", "ukrainian": "oekraiense", "chinese": "chinese", "canada": "canada",
-    "states": "staten", "state": "staat", "north america": "noord-amerika", "north": "noord", "south": "zuid", "east": "oost",
-    "the netherlands": "nederland", "france": "frankrijk", "lithuania": "litouwen", "finland": "finland",
-    "january": "januari", "february": "februari", "march": "maart", "april": "april", "may": "mei",
-    "june": "juni", "july": "juli", "august": "augustus", "september": "september",
-    "october": "oktober", "november": "november", "december": "december",
 }
 # capitalised words that start sentences but are not names
 NOT_NAMES = {"according", "however", "yes", "no", "volgens", "ook", "ja", "nee", "also", "gdp", "bbp"}

@@ -1,39 +1,121 @@
 """Follow-up questions in a conversation, without an extra model call.
 
 "And what did Hegseth say?" after "What did Rutte say about 5%?" cannot be
-retrieved on its own words: it lacks the topic. A follow-up (it starts like
-one, or it is short and has no name of its own) is searched with the previous
-question's topic added; a question that stands on its own is left alone.
+retrieved on its own words: it lacks the topic. A question is a follow-up when
+it starts like one ("and ...", "what about ...", "en wat ...", "hoe zit het
+met ...") or when it has a pronoun ("he", "hij", "daarover") and no name of its
+own. A follow-up is searched (and answered) with the previous question's key
+terms added: its names, numbers and content words, minus what the follow-up
+already says. When the follow-up names someone or something new and has no
+personal pronoun, the new name takes the place of the previous question's
+subject (its first name): "And what did Hegseth say?" becomes
+"And what did Hegseth say? (5%)", not "... (Rutte 5%)".
+
+Pure functions of strings; the app keeps the list of questions as searched.
 """
 
 from __future__ import annotations
 
 import re
 
-from rag.citations import names_in
-from rag.text import fold
+from rag.text import fold, stopwords
 
 FOLLOW_UP_START = re.compile(
-    r"^(and|but|also|what about|how about|and what|and who|and how|why|en|maar|ook|wat dan|"
-    r"en wat|en wie|en hoe|hoe zit het met|waarom)\b", re.IGNORECASE)
-PRONOUNS = frozenset("he she it they him her them his their this that there "
-                     "hij zij ze het hem haar hun dat dit daar die".split())
-SHORT = 6  # words
+    r"^\s*(and|but|also|then|so|what about|how about|what of|same for|and what|and who|and how|"
+    r"en|maar|ook|dan|dus|wat dan|wat met|hoe zit het met|hoe zat het met|en wat|en wie|en hoe|"
+    r"idem|zelfde)\b", re.IGNORECASE)
+# personal pronouns: the follow-up keeps the previous subject ("What did he say about it?")
+PERSONAL = frozenset("he she they him her them his their hij zij ze hem haar hun hen".split())
+# other words that point back at the previous question ("it", "daarover", "this")
+POINTERS = frozenset("it its this that these those there thereabout "
+                     "dit deze daar daarover daarvan daarmee erover ervan ermee hierover hiervan".split())
+# words that start a sentence or ask, never a name ("What", "Hoeveel", "Please")
+NOT_NAMES = frozenset(
+    "what who whom whose which where when why how is are was were did does do can could should would will "
+    "according tell give name list explain describe compare summarise summarize please and but also then so "
+    "wat wie wiens welke welk waar wanneer waarom hoe hoeveel hoelang is zijn was waren heeft hebben kan "
+    "kun kunt zou moet volgens noem geef vertel leg beschrijf vergelijk vat graag en maar ook dan dus "
+    "idem zelfde same".split())
+# verbs of saying and thinking: the follow-up has its own, or needs none
+GENERIC = frozenset(
+    "say says said saying tell told think thinks thought want wants wanted mean meant call called "
+    "zei zegt zeggen zeide vond vindt vinden denkt dacht wil wilde willen bedoelde noemde noemt "
+    "happen happened gebeurde gebeurt much many lot veel".split())
+NAME = re.compile(r"[A-ZÀ-ÖØ-Þ][^\W_]*(?:[-'’][^\W_]+)*(?:\s+[A-ZÀ-ÖØ-Þ][^\W_]*(?:[-'’][^\W_]+)*)*")
+NUMBER = re.compile(r"\d+(?:[.,]\d+)*(?:\s?%|\s?procent\b|\s?percent\b)?", re.IGNORECASE)
+WORD = re.compile(r"[^\W\d_]+(?:[-'’][^\W\d_]+)*")
+MAX_TERMS = 8
+
+
+def _skip(word: str) -> bool:
+    folded = fold(word)
+    return folded in NOT_NAMES or folded in stopwords()
+
+
+def names(text: str) -> list[str]:
+    """Runs of capitalised words, without question words and stopwords: "Mark Rutte", "NAVO-top"."""
+    found = []
+    for match in NAME.finditer(text):
+        words = [w for w in match.group(0).split() if not _skip(re.sub(r"['’]s$", "", w))]
+        # a capitalised word right after a sentence end is just a sentence start ("Tell me. Who ...")
+        if words:
+            found.append(" ".join(re.sub(r"['’]s$", "", w) for w in words))
+    return list(dict.fromkeys(found))
+
+
+def numbers(text: str) -> list[str]:
+    return list(dict.fromkeys(" ".join(m.group(0).split()) for m in NUMBER.finditer(text)))
+
+
+def content_words(text: str) -> list[str]:
+    """Lowercase words that carry the topic: not stopwords, question words, pronouns or verbs of saying."""
+    found = []
+    for word in WORD.findall(text):
+        folded = fold(word)
+        if (word[:1].isupper() or len(folded) < 3 or folded in stopwords() or folded in NOT_NAMES
+                or folded in GENERIC or folded in PERSONAL or folded in POINTERS):
+            continue
+        found.append(word)
+    return list(dict.fromkeys(found))
+
+
+def _words(text: str) -> set[str]:
+    return set(fold(w) for w in WORD.findall(text)) | set(fold(n) for n in numbers(text))
 
 
 def is_follow_up(question: str) -> bool:
-    words = fold(question).split()
-    if FOLLOW_UP_START.match(question.strip()):
+    """Starts like a follow-up, or leans on the previous question (a pronoun and no name)."""
+    if FOLLOW_UP_START.match(question):
         return True
-    return len(words) <= SHORT and any(w.strip("?.,!") in PRONOUNS for w in words) and not names_in(question)
+    said = _words(question)
+    return bool(said & (PERSONAL | POINTERS)) and not names(question)
+
+
+def key_terms(previous: str, follow_up: str) -> list[str]:
+    """The previous question's names, numbers and content words that the follow-up lacks."""
+    own_names = names(follow_up)
+    carried = names(previous)
+    if own_names and carried and not _words(follow_up) & PERSONAL:
+        carried = carried[1:]  # the follow-up's own name replaces the previous subject
+    said = _words(follow_up)
+    terms = []
+    for term in carried + numbers(previous) + content_words(previous):
+        if not _words(term) <= said and term not in terms:
+            terms.append(term)
+    return terms[:MAX_TERMS]
 
 
 def rewrite(question: str, previous_questions: list[str]) -> str:
-    """The question to search and answer with: a follow-up carries the previous question's topic."""
-    if not previous_questions or not is_follow_up(question):
-        return question
-    previous = previous_questions[-1]
-    if fold(previous) == fold(question):
-        return question
-    return f"{question.strip()} ({previous.strip()})"
+    """The question to search and answer with: a follow-up carries the previous question's key terms.
 
+    `previous_questions` are the earlier questions as they were searched (rewritten
+    ones included), so a chain of follow-ups keeps its topic.
+    """
+    question = question.strip()
+    previous = [p.strip() for p in previous_questions if p and p.strip()]
+    if not previous or not is_follow_up(question):
+        return question
+    terms = key_terms(previous[-1], question)
+    if not terms:
+        return question
+    return f"{question} ({' '.join(terms)})"

@@ -18,7 +18,7 @@ from rag.chunking import Chunk
 from rag.corpus import Article
 from rag.errors import QueryError
 from rag.index import Index
-from rag.text import lexical_terms
+from rag.text import lexical_terms, translate_names
 
 DATE_FILTER = re.compile(r"^\d{4}(-(0[1-9]|1[0-2]))?$")
 
@@ -107,7 +107,7 @@ class Retriever:
         return [(int(r), float(s)) for r, s in zip(rows[0], scores[0]) if r >= 0]
 
     def bm25(self, question: str, limit: int, allowed: np.ndarray | None = None) -> list[tuple[int, float]]:
-        terms = lexical_terms(question)
+        terms = lexical_terms(f"{question} {translate_names(question)}")
         total = len(self.index.chunks)
         if not terms or total == 0:
             return []

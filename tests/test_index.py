@@ -49,7 +49,7 @@ def test_round_trip(index_settings):
     manifest = index.manifest
     assert manifest["format_version"] == 1
     assert manifest["embedder"]["dimension"] == 384 == index.embeddings.shape[1]
-    assert manifest["counts"] == {"articles": 5, "chunks": len(index.chunks)}
+    assert manifest["counts"] == {"articles": 5, "chunks": len(index.chunks), "sentences": len(index.sentences)}
     assert set(manifest["seeds"]) == {p.name for p in index_settings.seeds_dir.glob("*.txt")}
     assert manifest["libraries"]["faiss-cpu"] and manifest["libraries"]["sentence-transformers"]
     assert index.faiss_index.ntotal == len(index.chunks)
