@@ -197,10 +197,13 @@ def cite(text: str, settings: Settings, limit: int, as_json: bool) -> None:
                    f"{match.kind} {match.score:.3f}: {match.text}")
 
 
-@cli.command(context_settings={"ignore_unknown_options": True, "allow_extra_args": True})
-@click.pass_context
-def serve(ctx: click.Context) -> None:
-    """Start the web app (the same as `python app.py`; takes its flags, e.g. --port)."""
+@cli.command()
+@settings_options
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", type=click.IntRange(1, 65535), default=7860, show_default=True, help="Port.")
+def serve(settings: Settings, host: str, port: int) -> None:
+    """Start the web app (the same as `python app.py`): index and models load once, then
+    http://HOST:PORT serves the Ask, Lookup and Articles tabs and the /ask and /cite API."""
     import importlib.util
 
     path = Path(__file__).resolve().parent.parent / "app.py"
@@ -209,7 +212,7 @@ def serve(ctx: click.Context) -> None:
         raise RagError(f"{path} is missing; run the app from a checkout of the project")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-    ctx.exit(module.main(ctx.args))
+    module.serve(settings, host, port)
 
 
 @cli.command(name="eval")

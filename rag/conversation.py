@@ -100,8 +100,10 @@ def key_terms(previous: str, follow_up: str) -> list[str]:
     said = _words(follow_up)
     terms = []
     for term in carried + numbers(previous) + content_words(previous):
-        if not _words(term) <= said and term not in terms:
+        words = _words(term)
+        if not words <= said:
             terms.append(term)
+            said |= words
     return terms[:MAX_TERMS]
 
 

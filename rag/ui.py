@@ -22,6 +22,8 @@ from rag.corpus import Article
 MARK_ID = "article-mark"  # the highlighted span in the article view
 CONTEXT_CHARS = 360  # passage shown around an evidence sentence, each side at most
 
+SOURCES_PLACEHOLDER = ('<div class="src-head">Sources</div><div class="src-note">The passages behind '
+                       "the answer appear here as soon as they are found.</div>")
 LABELS = {
     "en": {"unverified": "not supported by the sources", "closest": "Closest articles",
            "legend": "⚠ = sentence not supported by the sources; it is shown, but not trusted"},
@@ -43,9 +45,10 @@ CSS = """
 .src-card .badge.no { background: #fff8c5; color: #9a6700; }
 .passage { font-size: 0.92em; margin: 4px 0; line-height: 1.45; }
 .passage .evidence-span { text-decoration: underline dotted #57606a; }
-.article-text { white-space: pre-wrap; font-size: 0.95em; line-height: 1.5; }
-#article-view { max-height: 640px; overflow-y: auto; }
+.article-text { white-space: pre-wrap; font-size: 0.95em; line-height: 1.5; max-height: 62vh; overflow-y: auto;
+                border: 1px solid #eaeef2; border-radius: 6px; padding: 8px 10px; }
 mark { background: #fff3a3; padding: 0 1px; }
+mark#article-mark { background: #ffe066; outline: 2px solid #f0b400; }
 .unverified { color: #9a6700; }
 .refusal { color: #cf222e; font-weight: 600; }
 .refusal-why, .legend { font-size: 0.85em; color: #57606a; }
@@ -214,7 +217,7 @@ def answer_html(answer) -> str:
     a refusal is shown as a refusal with the closest articles; timings underneath."""
     words = labels(answer.language)
     if answer.refused:
-        parts = [f'<div class="refusal">⛔ {esc(answer.text)}</div>']
+        parts = [f'<div class="refusal">{esc(answer.text)}</div>']
         if answer.refusal_detail:
             parts.append(f'<div class="refusal-why">{esc(answer.refusal_detail)}</div>')
         closest = closest_articles(answer)
