@@ -47,17 +47,15 @@ int test_tok_content(e5_model *m, const char *text, int *out, int cap) { return 
 
 
 def seed_texts() -> tuple[list[str], list[str]]:
-    """(sentences, paragraphs) of every seed: date header stripped, blank-line paragraphs, pysbd sentences."""
-    import pysbd
+    """(sentences, paragraphs) of every seed, as the project's own corpus and chunking stages cut them."""
+    from rag.chunking import paragraph_spans, sentence_spans
+    from rag.corpus import load_corpus
 
-    segmenter = pysbd.Segmenter(language="nl", clean=False)
     sentences, paragraphs = [], []
-    for path in sorted(SEEDS.glob("*.txt")):
-        text = DATE_HEADER.sub("", path.read_text(encoding="utf-8"))
-        for paragraph in re.split(r"\n\s*\n", text):
-            if paragraph.strip():
-                paragraphs.append(paragraph.strip())
-                sentences += [s.strip() for s in segmenter.segment(paragraph.strip()) if s.strip()]
+    for article in load_corpus(SEEDS):
+        for paragraph in paragraph_spans(article.text):
+            paragraphs.append(article.text[paragraph.start:paragraph.end])
+            sentences += [article.text[s.start:s.end] for s in sentence_spans(article.text, paragraph)]
     return sentences, paragraphs
 
 
