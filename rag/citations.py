@@ -62,17 +62,28 @@ class Citation:
                 "reason": self.reason}
 
 
+def _numbers(markers: str) -> list[int]:
+    return [int(n) for group in CITATION.findall(markers) for n in re.split(r"\s*[,;]\s*", group)]
+
+
 def split_claims(answer: str) -> list[Claim]:
-    """Answer sentences with the citation numbers written after (or inside) them."""
-    text = answer.strip()
-    pieces = re.split(r"(?<=[.!?\]])\s+(?=[^\s\[])", text)
+    """Answer sentences with the citation numbers written after (or inside) them.
+
+    A sentence ends at . ! ? (a marker may follow: "defence. [2] Next") or at a marker
+    followed by a capital ("defence [2] Next"); "spend 5% [3] of their GDP" stays one claim.
+    """
+    pieces = re.split(r"(?<=[.!?])\s+|(?<=\])\s+(?=[A-ZÀ-ÖØ-Þ„“\"'])", answer.strip())
     claims: list[Claim] = []
     for piece in pieces:
-        numbers = [int(n) for group in CITATION.findall(piece) for n in re.split(r"\s*[,;]\s*", group)]
+        leading = re.match(r"^(?:\s*\[[\d,;\s]+\])+", piece)
+        if leading and claims:  # markers right after the previous sentence's end belong to it
+            claims[-1].cited = list(dict.fromkeys(claims[-1].cited + _numbers(leading.group(0))))
+            piece = piece[leading.end():]
+        numbers = _numbers(piece)
         plain = " ".join(CITATION.sub("", piece).split()).replace(" .", ".").replace(" ,", ",")
         if not re.search(r"\w", plain):
-            if claims and numbers:  # a marker alone after the sentence end belongs to the sentence
-                claims[-1].cited += numbers
+            if claims and numbers:
+                claims[-1].cited = list(dict.fromkeys(claims[-1].cited + numbers))
             continue
         claims.append(Claim(text=plain, cited=list(dict.fromkeys(numbers))))
     return claims

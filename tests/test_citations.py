@@ -100,3 +100,10 @@ def test_restating_the_question_is_not_an_answer(check):
     assert not claims[0].supported and citations[0].reason == "restates the question"
     claims, _ = check("Kaja Kallas called a deal behind our backs a dirty deal [3].", question=question)
     assert claims[0].supported  # the name is what the question asked for
+
+
+def test_a_marker_inside_a_sentence_does_not_split_it():
+    claims = split_claims("Rutte said allies should spend 5% [3] of their GDP on defence. Trump agreed. [1] Fine [2] Next one.")
+    assert [c.text for c in claims] == ["Rutte said allies should spend 5% of their GDP on defence.",
+                                        "Trump agreed.", "Fine", "Next one."]
+    assert [c.cited for c in claims] == [[3], [1], [2], []]
