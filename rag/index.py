@@ -4,7 +4,8 @@ Layout of an index directory:
 
     index/current -> v-<stamp>/      symlink, replaced atomically (os.replace)
     index/v-<stamp>/manifest.json    format version, embedder, chunking, seed hashes, versions
-    index/v-<stamp>/vectors.faiss    inner-product index over normalised embeddings
+    index/v-<stamp>/vectors.faiss    inner-product index over normalised embeddings, exact (flat)
+                                     or IVF by size (rag.vectors; type and nprobe in the manifest)
     index/v-<stamp>/embeddings.npy   the same vectors, reused by incremental updates
     index/v-<stamp>/chunks.jsonl     chunk store (text, offsets, sentence spans)
     index/v-<stamp>/sentences.jsonl  every sentence span; sentence_embeddings.npy its vectors
@@ -13,6 +14,8 @@ Layout of an index directory:
 
 A new version is written completely in a temp directory, renamed, and only then
 `current` is switched, so a crash at any point leaves the previous index loadable.
+Loading maps the vectors from disk (embeddings memory-mapped, FAISS read with its mmap
+flags), so a large index costs page cache rather than process memory.
 """
 
 from __future__ import annotations
@@ -36,6 +39,13 @@ from rag.chunking import Chunk, Span, chunk_article
 from rag.corpus import Article, load_corpus
 from rag.errors import IndexStateError
 from rag.settings import Settings
+from rag.vectors import (
+    FLAT_MAX_VECTORS,
+    VectorIndexSpec,
+    choose_index_type,
+    read_vector_index,
+    search_vectors,
+)
 
 FORMAT_VERSION = 1
 CURRENT = "current"
@@ -69,10 +79,18 @@ class Index:
     sentence_embeddings: np.ndarray
 
     @cached_property
-    def faiss_index(self):
-        import faiss
+    def vector_spec(self) -> VectorIndexSpec:
+        """The FAISS index type recorded in the manifest (older manifests: flat)."""
+        return VectorIndexSpec.from_manifest(self.manifest.get("faiss"))
 
-        return faiss.read_index(str(self.path / "vectors.faiss"))
+    @cached_property
+    def faiss_index(self):
+        return read_vector_index(self.path / "vectors.faiss", self.vector_spec)
+
+    def dense_search(self, queries: np.ndarray, k: int,
+                     allowed: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """(scores, rows) of the k nearest chunks per query row; `allowed` limits the rows."""
+        return search_vectors(self.faiss_index, self.vector_spec, queries, k, allowed, self.embeddings)
 
     @cached_property
     def bm25(self):
@@ -217,9 +235,11 @@ def build_index(
     embedder,
     previous: Index | None = None,
     progress: Callable[[str], None] | None = None,
+    flat_max: int = FLAT_MAX_VECTORS,
 ) -> BuildReport:
     """Chunk, embed and write a new index version; articles unchanged since `previous` reuse
-    their chunks and vectors instead of being embedded again."""
+    their chunks and vectors instead of being embedded again. The FAISS index is exact up
+    to `flat_max` vectors and IVF above (`rag.vectors.choose_index_type`)."""
     started = time.perf_counter()
     say = progress or (lambda message: None)
     articles = load_corpus(settings.seeds_dir)
@@ -271,12 +291,13 @@ def build_index(
         **expected,
         "embedder": {**expected["embedder"], "dimension": int(dimension)},
         "counts": {"articles": len(articles), "chunks": len(chunks), "sentences": len(sentences)},
-        "faiss": {"type": "IndexFlatIP"},
+        "faiss": choose_index_type(len(matrix), int(dimension), flat_max).as_manifest(),
         "bm25": {"terms": "fold + stopwords(nl,en) + snowball stems(dutch,english)"},
         "libraries": _library_versions(),
         "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
     }
-    _write_version(settings.index_dir, manifest, articles, chunks, matrix, sentences, sentence_matrix)
+    _write_version(settings.index_dir, manifest, articles, chunks, matrix, sentences, sentence_matrix,
+                   threads=settings.threads)
     report.chunks, report.embedded_chunks = len(chunks), len(texts["chunk"])
     report.seconds = time.perf_counter() - started
     return report
@@ -309,11 +330,13 @@ def _embed_in_batches(embedder, texts: list[str], settings: Settings) -> np.ndar
 
 
 def _write_version(index_dir: Path, manifest: dict, articles: list[Article], chunks: list[Chunk],
-                   matrix: np.ndarray, sentences: list[Sentence], sentence_matrix: np.ndarray) -> Path:
+                   matrix: np.ndarray, sentences: list[Sentence], sentence_matrix: np.ndarray,
+                   threads: int | None = None) -> Path:
     import bm25s
     import faiss
 
     from rag.text import lexical_terms
+    from rag.vectors import build_vector_index
 
     with _locked(index_dir):
         tmp = index_dir / f".tmp-{uuid.uuid4().hex[:12]}"
@@ -330,9 +353,8 @@ def _write_version(index_dir: Path, manifest: dict, articles: list[Article], chu
                 np.save(handle, array)
                 handle.flush()
                 os.fsync(handle.fileno())
-        vector_index = faiss.IndexFlatIP(matrix.shape[1])
-        if len(matrix):
-            vector_index.add(matrix)
+        vector_index = build_vector_index(matrix, VectorIndexSpec.from_manifest(manifest["faiss"]),
+                                          threads=threads)
         faiss.write_index(vector_index, str(tmp / "vectors.faiss"))
         retriever = bm25s.BM25()
         retriever.index([lexical_terms(c.text) or [""] for c in chunks], show_progress=False)

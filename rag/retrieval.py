@@ -102,8 +102,7 @@ class Retriever:
         query = self.embedder.embed_queries([question])
         limit = min(limit, faiss_index.ntotal if allowed is None else len(allowed))
         faiss.omp_set_num_threads(1)  # one query: threads only add overhead
-        params = None if allowed is None else faiss.SearchParameters(sel=faiss.IDSelectorBatch(allowed))
-        scores, rows = faiss_index.search(query, limit, params=params)
+        scores, rows = self.index.dense_search(query, limit, allowed)
         return [(int(r), float(s)) for r, s in zip(rows[0], scores[0]) if r >= 0]
 
     def bm25(self, question: str, limit: int, allowed: np.ndarray | None = None) -> list[tuple[int, float]]:

@@ -13,6 +13,14 @@ from rag.embedding import load_embedder
 from rag.errors import IndexStateError
 from rag.index import build_index, load_index
 from rag.pipeline import open_index, update_index
+from rag.vectors import (
+    FLAT_MAX_VECTORS,
+    VectorIndexSpec,
+    build_vector_index,
+    choose_index_type,
+    read_vector_index,
+    search_vectors,
+)
 
 from conftest import REPO
 
@@ -139,3 +147,81 @@ def test_kill_9_during_index_leaves_previous_index_loadable(private_index):
         assert index.faiss_index.ntotal == len(index.chunks) > 0
     assert outcomes  # each run left a loadable index (old or new)
     assert before != load_index(private_index.index_dir).manifest["created"]
+
+
+# ---------------------------------------------------------------- index type by size
+
+
+def test_choose_index_type_flat_small_ivf_large():
+    assert choose_index_type(0, 384).kind == "flat"
+    assert choose_index_type(137, 384).kind == "flat"  # the seeds
+    assert choose_index_type(FLAT_MAX_VECTORS, 384).kind == "flat"
+    large = choose_index_type(1_000_000, 384)
+    assert large.kind == "ivf" and large.factory == f"IVF{large.nlist},Flat"
+    assert 500 <= large.nlist <= 4000 and 16 <= large.nprobe < large.nlist
+    assert choose_index_type(100_000, 384).kind == "ivf"
+    # the threshold is on n x dim: exact search costs the same for half the vectors of twice the size
+    assert choose_index_type(FLAT_MAX_VECTORS, 768).kind == "ivf"
+    assert choose_index_type(2 * FLAT_MAX_VECTORS, 192).kind == "flat"
+    # a forced small threshold never asks k-means for fewer than 39 points per cell
+    tiny = choose_index_type(100, 384, flat_max=10)
+    assert tiny.kind == "ivf" and tiny.nlist * 39 <= 100 and tiny.nprobe <= tiny.nlist
+    with pytest.raises(ValueError):
+        choose_index_type(10, 0)
+
+
+def test_spec_round_trips_through_the_manifest():
+    spec = choose_index_type(1_000_000, 384)
+    assert VectorIndexSpec.from_manifest(spec.as_manifest()) == spec
+    assert VectorIndexSpec.from_manifest({"type": "IndexFlatIP"}) == VectorIndexSpec("flat")  # format 1 indexes
+    assert VectorIndexSpec.from_manifest(None).kind == "flat"
+
+
+def exact_rows(queries, vectors, k=10):
+    return np.argsort(-(queries @ vectors.T), axis=1, kind="stable")[:, :k]
+
+
+def test_ivf_index_finds_exact_neighbours(tmp_path):
+    """An IVF index (forced by a small threshold) over a few thousand clustered vectors,
+    written and read back memory-mapped, finds each in-set query itself first and the
+    exact top 10; a row filter returns only allowed rows, exactly."""
+    import faiss
+
+    rng = np.random.default_rng(0)
+    centres = rng.standard_normal((40, 384)).astype(np.float32)
+    centres /= np.linalg.norm(centres, axis=1, keepdims=True)
+    vectors = centres[rng.integers(0, 40, 4000)] + 0.017 * rng.standard_normal((4000, 384)).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    spec = choose_index_type(len(vectors), 384, flat_max=1000)
+    assert spec.kind == "ivf"
+    faiss.write_index(build_vector_index(vectors, spec, threads=1), str(tmp_path / "vectors.faiss"))
+    index = read_vector_index(tmp_path / "vectors.faiss", spec)
+    assert index.ntotal == 4000 and faiss.extract_index_ivf(index).nprobe == spec.nprobe
+    queries = vectors[::40]  # in-set
+    _, rows = search_vectors(index, spec, queries, 10)
+    assert np.array_equal(rows[:, 0], np.arange(0, 4000, 40))
+    exact = exact_rows(queries, vectors)
+    found = np.mean([len(set(f) & set(e)) / 10 for f, e in zip(rows.tolist(), exact.tolist())])
+    assert found >= 0.95
+    allowed = np.arange(1, 4000, 3)
+    for stored in (vectors, None):  # exact over the stored rows, or IVF with a row selector
+        _, rows = search_vectors(index, spec, queries[:5], 10, allowed=allowed, stored=stored)
+        assert (rows % 3 == 1).all()
+    _, rows = search_vectors(index, spec, queries[:5], 10, allowed=allowed, stored=vectors)
+    assert np.array_equal(rows, allowed[exact_rows(queries[:5], vectors[allowed])])
+
+
+def test_manifest_records_the_index_type(private_index):
+    previous = load_index(private_index.index_dir)
+    assert previous.manifest["faiss"] == {"type": "flat", "factory": "Flat", "metric": "inner_product"}
+    build_index(private_index, load_embedder(private_index), previous=previous, progress=quiet, flat_max=20)
+    index = load_index(private_index.index_dir)
+    spec = index.vector_spec
+    assert index.manifest["faiss"]["type"] == "ivf" == spec.kind
+    assert index.manifest["faiss"]["nprobe"] == spec.nprobe and spec.nlist >= 1
+    assert type(index.faiss_index).__name__ == "IndexIVFFlat"
+    assert isinstance(index.embeddings, np.memmap)
+    # the retriever's dense search still ranks like exact search over the stored vectors
+    query = load_embedder(private_index).embed_queries(["Wat zei Rutte over Groenland?"])
+    _, rows = index.dense_search(query, 5)
+    assert list(rows[0]) == list(np.argsort(-(np.asarray(index.embeddings) @ query[0]))[:5])
