@@ -252,6 +252,39 @@ def eval_command(settings: Settings, questions_file: Path, out_dir: Path, retrie
         click.echo(f"report written to {out_dir}/report.md")
 
 
+@cli.command()
+@settings_options
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of the table.")
+@click.option("--out", "out_file", type=click.Path(path_type=Path), help="Also write the JSON to this file.")
+@click.option("--sizes", default="10000,100000,1000000", show_default=True,
+              help="Synthetic index sizes (comma-separated; 100k and 1m work too).")
+@click.option("--questions", "llm_questions", type=click.IntRange(1, 40), default=4, show_default=True,
+              help="Fixed questions (nl and en in turn) for time to first token and generation speed.")
+@click.option("--skip-llm", is_flag=True, help="Leave out the LLM part (its keys are null).")
+def bench(settings: Settings, as_json: bool, out_file: Path | None, sizes: str, llm_questions: int,
+          skip_llm: bool) -> None:
+    """Measure speed on this machine: index build, embedding, search (seeds and synthetic
+    10k-1M indexes), evidence, time to first token and generation against llama.cpp's floor."""
+    import contextlib
+
+    from rag.bench import format_table, parse_sizes, run_bench
+
+    try:
+        size_list = parse_sizes(sizes)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--sizes") from None
+    say = functools.partial(click.echo, err=True)
+    with contextlib.redirect_stdout(sys.stderr):  # stdout carries only the result
+        results = run_bench(settings, size_list, llm_questions=llm_questions, skip_llm=skip_llm, say=say)
+    if out_file:
+        out_file.parent.mkdir(parents=True, exist_ok=True)
+        out_file.write_text(json.dumps(results, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    if as_json:
+        emit_json(results)
+    else:
+        click.echo(format_table(results))
+
+
 def main() -> None:
     cli(prog_name="rag")
 
