@@ -102,6 +102,22 @@ def test_restating_the_question_is_not_an_answer(check):
     assert claims[0].supported  # the name is what the question asked for
 
 
+def test_answering_a_yes_no_question_with_a_negation_is_not_a_restatement(check):
+    from rag.citations import negated
+
+    assert negated("There is no alternative to NATO.") and negated("Er is geen alternatief.")
+    assert not negated("Is there an alternative?") and not negated("It is not not true.")
+    claims, citations = check("There is no dirty deal [3].", question="Is there a dirty deal?")
+    assert all(c.reason != "restates the question" for c in citations)
+
+
+def test_dutch_durations_count_as_numbers():
+    from rag.citations import numbers_in
+
+    assert "45" in numbers_in("tijdens het drie kwartier durende gesprek")
+    assert "15" in numbers_in("een kwartier later")
+
+
 def test_a_marker_inside_a_sentence_does_not_split_it():
     claims = split_claims("Rutte said allies should spend 5% [3] of their GDP on defence. Trump agreed. [1] Fine [2] Next one.")
     assert [c.text for c in claims] == ["Rutte said allies should spend 5% of their GDP on defence.",
