@@ -19,19 +19,21 @@ from pathlib import Path
 
 import numpy as np
 
-from rag.citations import Citation, Claim, paragraph_around, render_answer, split_claims, verify
+from rag.citations import Citation, Claim, render_answer, split_claims, verify
 from rag.generation import GenerationStats
 from rag.language import detect_language
 from rag.prompting import (
     REFUSAL_TOKEN,
     Evidence,
     format_evidence,
+    read_template,
     refusal_text,
+    render,
     render_messages,
     select_evidence,
     strip_annotations,
 )
-from rag.relevance import irrelevance, missed_topic
+from rag.relevance import irrelevance, missed_topic, speaker_conflict, states_absence
 from rag.retrieval import Passage, clean_question
 
 REFUSED_NO_EVIDENCE = "no_relevant_evidence"
@@ -78,22 +80,41 @@ class Answer:
 
 
 def gather_evidence(pipeline, question: str, passages: list[Passage]) -> list[Evidence]:
-    """The best single sentences of the retrieved passages (pure scoring, vectors from the index)."""
+    """The best passages' sentences whole, then the best single sentences of the next ones
+    (pure scoring, vectors from the index)."""
     index, settings = pipeline.index, pipeline.settings
-    wanted = {}
+    wanted: dict[tuple, float] = {}
+    best = set()  # sentences of the best passages, shown whole
     for rank, passage in enumerate(passages[: settings.evidence_passages]):
         bonus = 0.02 * (settings.evidence_passages - rank) / settings.evidence_passages
         for span in passage.chunk.sentences:
             key = (passage.article.id, span.start, span.end)
             wanted[key] = max(wanted.get(key, 0.0), bonus)
+            if rank < settings.evidence_whole_passages:
+                best.add(key)
     rows = pipeline.sentence_rows
     keys = [k for k in wanted if k in rows]
+    whole = sum(k in best for k in keys)
     if not keys:
         return []
     vectors = np.asarray(index.sentence_embeddings[[rows[k] for k in keys]])
     question_vector = pipeline.retriever.embedder.embed_queries([question])[0]
     candidates = [(index.articles[a], start, end, wanted[(a, start, end)]) for a, start, end in keys]
-    return select_evidence(question, question_vector, candidates, vectors, settings.evidence_sentences)
+    return select_evidence(question, question_vector, candidates, vectors, settings.evidence_sentences,
+                           whole=whole, max_chars=settings.evidence_chars or None)
+
+
+def premise_note(question: str, evidence: list[Evidence], language: str, templates: Path | None) -> str:
+    """A line for the prompt when the question's premise names the wrong speaker ('' when not)."""
+    conflict = speaker_conflict(question, evidence)
+    if conflict is None:
+        return ""
+    person, others, numbers = conflict
+    title = " ".join(w.capitalize() for w in " and ".join(others).split())
+    note = render(read_template(f"note_speaker_{language}", templates),
+                  {"person": person.title(), "others": title.replace(" And ", " and "),
+                   "numbers": ", ".join(f"[{n}]" for n in numbers)})
+    return note.strip() + "\n"
 
 
 def _timings(started: float, retrieved: float, first_token: float | None, stats: GenerationStats) -> dict:
@@ -135,7 +156,9 @@ def ask(pipeline, question: str, k: int | None = None, date: str | None = None,
         yield {"type": "answer", "answer": refusal(REFUSED_NO_EVIDENCE, detail=why_not)}
         return
     messages = render_messages(template, {"evidence": format_evidence(evidence), "question": question,
-                                          "refusal_token": REFUSAL_TOKEN}, templates)
+                                          "refusal_token": REFUSAL_TOKEN,
+                                          "note": premise_note(question, evidence, language, templates)},
+                               templates)
     raw, first_token = "", None
     for text in generator.stream(messages, max_tokens=settings.max_tokens, stats=stats):
         if first_token is None:
@@ -147,6 +170,10 @@ def ask(pipeline, question: str, k: int | None = None, date: str | None = None,
                                                     detail="the model found no answer in the evidence")}
         return
     claims = split_claims(strip_annotations(raw, language))
+    if all(states_absence(c.text) for c in claims):
+        yield {"type": "answer", "answer": refusal(REFUSED_BY_MODEL, raw, first=first_token,
+                                                    detail="the model said in words that the evidence lacks the answer")}
+        return
     embedder = pipeline.retriever.embedder
     # a bare "32" or "Den Haag" means nothing alone: short claims are read with their question
     claim_texts = [c.text if len(c.text.split()) >= SHORT_CLAIM_WORDS else f"{question} {c.text}" for c in claims]
@@ -158,8 +185,10 @@ def ask(pipeline, question: str, k: int | None = None, date: str | None = None,
         yield {"type": "answer", "answer": refusal(REFUSED_UNVERIFIED, raw, claims, citations, first_token,
                                                     detail="no sentence of the answer is supported by its source")}
         return
-    cited_text = " ".join(paragraph_around(c.evidence.article.text, c.evidence.start, c.evidence.end)
-                          for c in citations if c.verified)
+    # the question's rare words must occur in a cited article ("Warsaw speech": the speech is
+    # named two paragraphs before the cited warning; "Zelensky at the summit": nowhere near it)
+    cited_text = " ".join({c.evidence.article.id: c.evidence.article.text
+                           for c in citations if c.verified}.values())
     missed = missed_topic(question, cited_text, pipeline.term_frequency)
     if missed:
         yield {"type": "answer", "answer": refusal(

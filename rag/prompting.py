@@ -119,29 +119,39 @@ def select_evidence(
     candidates: list[tuple[Article, int, int, float]],
     sentence_vectors: np.ndarray,
     limit: int,
+    whole: int = 0,
+    max_chars: int | None = None,
 ) -> list[Evidence]:
-    """Rank candidate sentences (article, start, end, passage_rank_bonus) and keep the best `limit`.
+    """Choose evidence sentences from candidates (article, start, end, passage_rank_bonus).
 
-    score = dense cosine + 0.35 * lexical coverage + passage bonus; numbers in the
-    question count double, so "5%" pulls the sentence that contains 5.
+    The first `whole` candidates (the best passages' sentences, in reading order) are all
+    kept: one sentence alone often lacks what answers the question ("het drie kwartier
+    durende gesprek" scores low against "how long did the conversation last", the chunk
+    around it scores first). The rest compete by score = dense cosine + 0.35 * lexical
+    coverage + passage bonus (numbers in the question count double, so "5%" pulls the
+    sentence that contains 5) for `limit` more places, within `max_chars` in all.
     """
     groups = set(term_groups(question))
     weights = {g: (2.0 if g[0][0].isdigit() else 1.0) for g in groups}
     total = sum(weights.values()) or 1.0
     scored = []
-    for (article, start, end, bonus), vector in zip(candidates, sentence_vectors):
+    for position, ((article, start, end, bonus), vector) in enumerate(zip(candidates, sentence_vectors)):
         dense = float(np.dot(question_vector, vector))
         sentence_terms = set(lexical_terms(article.text[start:end]))
         lexical = sum(w for g, w in weights.items() if sentence_terms.intersection(g)) / total
-        scored.append((dense + 0.35 * lexical + bonus, dense, lexical, article, start, end))
-    scored.sort(key=lambda item: -item[0])
-    chosen, seen = [], set()
-    for score, dense, lexical, article, start, end in scored:
+        scored.append((dense + 0.35 * lexical + bonus, dense, lexical, article, start, end, position))
+    kept = scored[:whole]
+    rest = sorted(scored[whole:], key=lambda item: -item[0])
+    chosen, seen, chars, added = [], set(), 0, 0
+    for score, dense, lexical, article, start, end, position in kept + rest:
         key = " ".join(fold(article.text[start:end]).split()).strip(" .\"'„“”")[:80]
         if key in seen:  # the same sentence twice (a pull quote repeats the text): show it once
             continue
+        extra = position >= whole
+        if extra and (added == limit or (max_chars and chosen and chars + end - start > max_chars)):
+            continue
         seen.add(key)
+        chars += end - start
+        added += extra
         chosen.append(Evidence(len(chosen) + 1, article, start, end, score, dense, lexical))
-        if len(chosen) == limit:
-            break
     return chosen

@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import re
 
-from rag.citations import NAME_PAIRS, numbers_in
+from rag.citations import NAME_PAIRS, capitalised_words, names_in, numbers_in, paragraph_around
 from rag.corpus import Article
-from rag.text import fold, lexical_terms, stopwords, term_groups
+from rag.prompting import Evidence
+from rag.text import fold, lexical_terms, stopwords, term_groups, words
 
 WORD = re.compile(r"[^\W_]+(?:[-'’][^\W_]+)*")
 CAPITALISED = re.compile(r"\b[A-ZÀ-ÖØ-Þ][^\W_]*(?:[-'’][^\W_]+)*(?:\s+[A-ZÀ-ÖØ-Þ][^\W_]*(?:[-'’][^\W_]+)*)*")
@@ -24,6 +25,9 @@ QUESTION_WORDS = frozenset(
     "wat wie wiens welke welk waar wanneer waarom hoe hoeveel hoelang is zijn was waren heeft hebben kan "
     "kun kunt zou moet volgens noem geef vertel leg beschrijf".split())
 FUZZY_MIN = 85.0
+# verbs of saying: "what did Rutte say about X" is about X, not about saying
+SAYING = frozenset(t for w in "say said says zei zegt gezegd vond vindt think thinks thought want wants wil "
+                   "willen warn warned waarschuwde call called noemde".split() for g in term_groups(w) for t in g)
 # an unknown name does not refuse when some sentence is this close anyway (a missing name pair)
 STRONG_MATCH = 0.87
 
@@ -113,3 +117,63 @@ def missed_topic(question: str, cited_text: str, frequency: dict[str, float], ra
     if any(cited.intersection(g) for g in distinctive):
         return []
     return [g[0] for g in distinctive]
+
+
+# the model saying in words what the refusal token says ("... is not mentioned in the sources")
+ABSENCE = re.compile(
+    r"\b(not (?:mentioned|provided|stated|specified|given|found|included|discussed)|no (?:information|mention)|"
+    r"(?:does|do|did)(?: not|n't) (?:mention|say|state|specify|provide|contain)|"
+    r"niet (?:vermeld|genoemd|gegeven|gespecificeerd|te vinden|besproken)|geen (?:informatie|vermelding)|"
+    r"(?:staat|wordt) (?:er )?niet (?:in|vermeld|genoemd))\b", re.IGNORECASE)
+
+
+def states_absence(claim: str) -> bool:
+    """A sentence that only says the sources lack the answer: a refusal in other words."""
+    return bool(ABSENCE.search(claim))
+
+
+PLACES = frozenset(NAME_PAIRS) | frozenset(NAME_PAIRS.values())
+
+
+def _people(names: set[str]) -> set[str]:
+    """Names that may be people: not places, bodies or months (NAME_PAIRS), not acronyms."""
+    return {n for n in names if n not in PLACES and not all(w in PLACES for w in n.split())}
+
+
+def speaker_conflict(question: str, evidence: list[Evidence]) -> tuple[str, list[str], list[int]] | None:
+    """A false premise about who said something: (asked person, people the sources name, sentence numbers).
+
+    "What did Rutte say about 5%?" while every evidence sentence on 5% names Trump, and
+    no paragraph around them names Rutte. A small model then writes "Rutte said 5%";
+    told the premise is false, it names the right person. None when there is no conflict.
+    """
+    proper = frozenset().union(*(capitalised_words(e.article.text) for e in evidence)) if evidence else frozenset()
+    asked = [n for n in _people(names_in(question, proper)) if n in proper or n.split()[-1] in proper]
+    if len(asked) != 1:
+        return None
+    person = asked[0]
+    stop = stopwords() | QUESTION_WORDS
+    person_terms = {t for g in term_groups(person) for t in g}
+    topic = []  # one set of stems per content word, with the Dutch form of an English name
+    for word in words(question):
+        stems = {t for form in (word, NAME_PAIRS.get(word, "")) for g in term_groups(form) for t in g}
+        if stems and not stems & (person_terms | SAYING) and word not in stop:
+            topic.append(tuple(sorted(stems, key=lambda t: not t[0].isdigit())))
+    numbers = [g for g in topic if g[0][0].isdigit()]
+    topic = numbers or topic
+    if not topic:
+        return None
+    on_topic = [e for e in evidence if all(set(lexical_terms(e.text)) & set(g) for g in topic)]
+    if not on_topic:
+        return None
+    others: list[str] = []
+    for item in on_topic:
+        paragraph = paragraph_around(item.article.text, item.start, item.end)
+        if person.split()[-1] in fold(paragraph).split() or person in fold(paragraph):
+            return None
+        for name in sorted(_people(names_in(item.text, capitalised_words(item.article.text)))):
+            if name not in others and name.split()[-1] not in person.split():
+                others.append(name)
+    if not others:
+        return None
+    return person, others, [e.n for e in on_topic]

@@ -46,7 +46,12 @@ class Settings:
     n_ctx: int = 4096
     max_tokens: int = 200
     evidence_passages: int = 6  # retrieved chunks whose sentences compete to become evidence
-    evidence_sentences: int = 5  # numbered sentences shown to the model
+    # the best chunks whose sentences are all shown, in reading order (0: single sentences only;
+    # measured on eval/questions.jsonl: 1 or 2 whole chunks bring the answer in more often but
+    # the 1.5B model then answers worse and ~2.5 s later, so the default stays 0)
+    evidence_whole_passages: int = 0
+    evidence_sentences: int = 5  # the best single sentences of the (other) chunks
+    evidence_chars: int = 0  # most characters of evidence beyond whole chunks (0: no limit)
     support_threshold: float = 0.80  # claim/source cosine needed (plus number and name checks)
     # below this question/sentence cosine the system refuses without calling the model
     min_similarity: float = 0.78

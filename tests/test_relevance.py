@@ -28,3 +28,52 @@ def test_irrelevance_needs_a_weak_match_too():
     assert irrelevance("When did Finland join NATO?", STRONG_MATCH + 0.01, VOCABULARY, 0.7) is None
     assert "best similarity 0.50" in irrelevance("What did Rutte say?", 0.50, VOCABULARY, 0.78)
     assert irrelevance("What did Rutte say?", 0.85, VOCABULARY, 0.78) is None
+
+
+def _evidence(*sentences: str):
+    """Evidence items for sentences quoted from the seed articles."""
+    from rag.prompting import Evidence
+
+    articles = load_corpus(SEEDS)
+    items = []
+    for sentence in sentences:
+        article = next(a for a in articles if sentence in a.text)
+        start = article.text.index(sentence)
+        items.append(Evidence(len(items) + 1, article, start, start + len(sentence), 1.0, 0.8, 0.5))
+    return items
+
+
+TRUMP_5 = "Trump wil dat de bondgenoten op termijn 5 procent van hun binnenlands product aan defensie uitgeven."
+RUTTE_GROENLAND = "Tijdens het gesprek weigerde Rutte zich uit te spreken over de wens van de VS om Groenland te annexeren."
+
+
+def test_speaker_conflict_names_who_really_said_it():
+    from rag.relevance import speaker_conflict
+
+    assert speaker_conflict("What did Rutte say about 5%?", _evidence(RUTTE_GROENLAND, TRUMP_5)) == (
+        "rutte", ["trump"], [2])
+
+
+@pytest.mark.parametrize("question", [
+    "Wat zei Trump over 5 procent?",  # the premise holds
+    "What did Rutte say about Greenland?",  # the sentence names Rutte
+    "How much should allies spend?",  # no person asked about
+])
+def test_no_speaker_conflict(question):
+    from rag.relevance import speaker_conflict
+
+    assert speaker_conflict(question, _evidence(RUTTE_GROENLAND, TRUMP_5)) is None
+
+
+@pytest.mark.parametrize("claim,absent", [
+    ("The population of Greenland is not mentioned in the sources provided.", True),
+    ("The sources do not mention who won.", True),
+    ("Dat wordt niet vermeld in de bronnen.", True),
+    ("Er is geen informatie over de winnaar.", True),
+    ("Trump wants allies to spend 5 percent of GDP.", False),
+    ("Rutte zei dat hij zich niet wil bemoeien met Groenland.", False),
+])
+def test_states_absence(claim, absent):
+    from rag.relevance import states_absence
+
+    assert states_absence(claim) is absent
