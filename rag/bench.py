@@ -8,8 +8,8 @@ One run fills one flat dict (the keys of issue 5; null where a part was skipped)
 2. LLM (`rag.bench_llm`; `--skip-llm` leaves it out): the real pipeline,
    `rag.answer.ask`, on fixed answerable questions (nl and en in turn; one refused
    before the model is skipped): `ttft_ms_p50` is its `timings.first_token_ms`
-   (question in, so retrieval and evidence included), `tg_tokens_per_s` the tokens
-   streamed after the first over the time since the first, pooled over the questions.
+   (question in, so retrieval and evidence included), `tg_tokens_per_s` the median
+   over the questions of the tokens streamed after the first over the time since it.
    After each question, in the same process with the same `Llama` object (model,
    threads, context), the floor: the prompt tokens the pipeline sent, evaluated cold
    through llama-cpp-python's low-level API (`reset()`, then `eval(tokens)`; the

@@ -116,14 +116,9 @@ def bench_llm(pipeline, questions: list[str], wanted: int, say: Callable[[str], 
         values = [r[key] for r in runs if r.get(key) is not None]
         return None if not values else round(percentile(values, 50), 2)
 
-    def rate(tokens: str, seconds: str) -> float | None:  # pooled over the runs: short answers weigh less
-        total = sum(r[seconds] for r in runs if r.get(seconds))
-        return round(sum(r[tokens] for r in runs if r.get(seconds)) / total, 2) if total else None
-
     results = {"llm": inner.name, "llm_questions": len(runs),
                "ttft_ms_p50": p50("ttft_ms"), "floor_ttft_ms_p50": p50("floor_ttft_ms"),
-               "tg_tokens_per_s": rate("tg_tokens", "tg_s"),
-               "floor_tg_tokens_per_s": rate("floor_tg_tokens", "floor_tg_s"),
+               "tg_tokens_per_s": p50("tg_tokens_per_s"), "floor_tg_tokens_per_s": p50("floor_tg_tokens_per_s"),
                "prompt_tokens_p50": p50("prompt_tokens"), "llm_runs": runs}
     floor_ttft = ratio(results["ttft_ms_p50"], results["floor_ttft_ms_p50"])
     floor_tg = ratio(results["tg_tokens_per_s"], results["floor_tg_tokens_per_s"])
