@@ -79,10 +79,14 @@ class Answer:
         }
 
 
-def gather_evidence(pipeline, question: str, passages: list[Passage]) -> list[Evidence]:
-    """The best passages' sentences whole, then the best single sentences of the next ones
-    (pure scoring, vectors from the index)."""
+def gather_evidence(pipeline, question: str, passages: list[Passage], whole_passages: int | None = None,
+                    sentences: int | None = None, chars: int | None = None) -> list[Evidence]:
+    """The best passages' sentences whole (if any), then the best single sentences of the
+    others (pure scoring, vectors from the index). Defaults from the settings."""
     index, settings = pipeline.index, pipeline.settings
+    whole_passages = settings.evidence_whole_passages if whole_passages is None else whole_passages
+    sentences = settings.evidence_sentences if sentences is None else sentences
+    chars = settings.evidence_chars if chars is None else chars
     wanted: dict[tuple, float] = {}
     best = set()  # sentences of the best passages, shown whole
     for rank, passage in enumerate(passages[: settings.evidence_passages]):
@@ -90,7 +94,7 @@ def gather_evidence(pipeline, question: str, passages: list[Passage]) -> list[Ev
         for span in passage.chunk.sentences:
             key = (passage.article.id, span.start, span.end)
             wanted[key] = max(wanted.get(key, 0.0), bonus)
-            if rank < settings.evidence_whole_passages:
+            if rank < whole_passages:
                 best.add(key)
     rows = pipeline.sentence_rows
     keys = [k for k in wanted if k in rows]
@@ -100,8 +104,8 @@ def gather_evidence(pipeline, question: str, passages: list[Passage]) -> list[Ev
     vectors = np.asarray(index.sentence_embeddings[[rows[k] for k in keys]])
     question_vector = pipeline.retriever.embedder.embed_queries([question])[0]
     candidates = [(index.articles[a], start, end, wanted[(a, start, end)]) for a, start, end in keys]
-    return select_evidence(question, question_vector, candidates, vectors, settings.evidence_sentences,
-                           whole=whole, max_chars=settings.evidence_chars or None)
+    return select_evidence(question, question_vector, candidates, vectors, sentences,
+                           whole=whole, max_chars=chars or None)
 
 
 def premise_note(question: str, evidence: list[Evidence], language: str, templates: Path | None) -> str:
@@ -128,52 +132,52 @@ def _timings(started: float, retrieved: float, first_token: float | None, stats:
     }
 
 
-def ask(pipeline, question: str, k: int | None = None, date: str | None = None,
-        language: str | None = None) -> Iterator[dict]:
-    settings = pipeline.settings
-    generator = pipeline.generator
-    generator.warm()  # model load is start-up cost, not the question's (the app loads it at start)
-    started = time.perf_counter()
-    question = clean_question(question, settings.max_question_chars)
-    language = language or detect_language(question)
-    passages = pipeline.search(question, k=max(k or settings.top_k, settings.evidence_passages), date=date)
-    evidence = gather_evidence(pipeline, question, passages)
-    retrieved = time.perf_counter()
-    yield {"type": "evidence", "language": language, "evidence": evidence, "passages": passages,
-           "retrieve_ms": round((retrieved - started) * 1000, 1)}
-    stats = GenerationStats()
-    template = f"answer_{language}"
-    templates = Path(settings.prompts_dir) if settings.prompts_dir else None
+@dataclass
+class _Run:
+    """What one question's attempts share: clock, statistics, the Answer fields."""
 
-    def refusal(reason: str, raw: str = "", claims=None, citations=None, first=None, detail="") -> Answer:
-        return Answer(question, language, refusal_text(language, templates), True, reason, citations or [],
-                      claims or [], evidence, passages, raw, template, generator.name,
-                      _timings(started, retrieved, first, stats), refusal_detail=detail)
+    pipeline: object
+    question: str
+    language: str
+    passages: list[Passage]
+    started: float
+    retrieved: float
+    templates: Path | None
+    stats: GenerationStats = field(default_factory=GenerationStats)
+    first_token: float | None = None
 
-    best_dense = max((e.dense for e in evidence), default=-1.0)
-    why_not = irrelevance(question, best_dense, pipeline.vocabulary, settings.min_similarity)
-    if why_not:
-        yield {"type": "answer", "answer": refusal(REFUSED_NO_EVIDENCE, detail=why_not)}
-        return
-    messages = render_messages(template, {"evidence": format_evidence(evidence), "question": question,
-                                          "refusal_token": REFUSAL_TOKEN,
-                                          "note": premise_note(question, evidence, language, templates)},
-                               templates)
-    raw, first_token = "", None
-    for text in generator.stream(messages, max_tokens=settings.max_tokens, stats=stats):
-        if first_token is None:
-            first_token = time.perf_counter()
+    def answer(self, evidence: list[Evidence], text: str, refused: bool, reason: str | None, raw: str = "",
+               claims=None, citations=None, detail: str = "") -> Answer:
+        return Answer(self.question, self.language, text, refused, reason, citations or [], claims or [],
+                      evidence, self.passages, raw, f"answer_{self.language}", self.pipeline.generator.name,
+                      _timings(self.started, self.retrieved, self.first_token, self.stats),
+                      refusal_detail=detail)
+
+    def refusal(self, evidence: list[Evidence], reason: str, detail: str, raw: str = "", claims=None,
+                citations=None) -> Answer:
+        return self.answer(evidence, refusal_text(self.language, self.templates), True, reason, raw, claims,
+                           citations, detail)
+
+
+def _attempt(run: _Run, evidence: list[Evidence]) -> Iterator[dict]:
+    """One model call over the evidence, then the checks; yields token events, returns the Answer."""
+    pipeline, settings, question, language = run.pipeline, run.pipeline.settings, run.question, run.language
+    messages = render_messages(f"answer_{language}", {
+        "evidence": format_evidence(evidence), "question": question, "refusal_token": REFUSAL_TOKEN,
+        "note": premise_note(question, evidence, language, run.templates)}, run.templates)
+    raw = ""
+    run.stats = GenerationStats()
+    for text in pipeline.generator.stream(messages, max_tokens=settings.max_tokens, stats=run.stats):
+        if run.first_token is None:
+            run.first_token = time.perf_counter()
         raw += text
         yield {"type": "token", "text": text}
     if REFUSAL_TOKEN in raw or not raw.strip():
-        yield {"type": "answer", "answer": refusal(REFUSED_BY_MODEL, raw, first=first_token,
-                                                    detail="the model found no answer in the evidence")}
-        return
+        return run.refusal(evidence, REFUSED_BY_MODEL, "the model found no answer in the evidence", raw)
     claims = split_claims(strip_annotations(raw, language))
     if all(states_absence(c.text) for c in claims):
-        yield {"type": "answer", "answer": refusal(REFUSED_BY_MODEL, raw, first=first_token,
-                                                    detail="the model said in words that the evidence lacks the answer")}
-        return
+        return run.refusal(evidence, REFUSED_BY_MODEL, "the model said in words that the evidence lacks the answer",
+                           raw)
     embedder = pipeline.retriever.embedder
     # a bare "32" or "Den Haag" means nothing alone: short claims are read with their question
     claim_texts = [c.text if len(c.text.split()) >= SHORT_CLAIM_WORDS else f"{question} {c.text}" for c in claims]
@@ -182,22 +186,53 @@ def ask(pipeline, question: str, k: int | None = None, date: str | None = None,
         [pipeline.sentence_rows[(e.article.id, e.start, e.end)] for e in evidence]])
     citations = verify(claims, evidence, claim_vectors, evidence_vectors, settings.support_threshold, question)
     if not any(c.supported for c in claims):
-        yield {"type": "answer", "answer": refusal(REFUSED_UNVERIFIED, raw, claims, citations, first_token,
-                                                    detail="no sentence of the answer is supported by its source")}
-        return
+        return run.refusal(evidence, REFUSED_UNVERIFIED, "no sentence of the answer is supported by its source",
+                           raw, claims, citations)
     # the question's rare words must occur in a cited article ("Warsaw speech": the speech is
     # named two paragraphs before the cited warning; "Zelensky at the summit": nowhere near it)
     cited_text = " ".join({c.evidence.article.id: c.evidence.article.text
                            for c in citations if c.verified}.values())
     missed = missed_topic(question, cited_text, pipeline.term_frequency)
     if missed:
-        yield {"type": "answer", "answer": refusal(
-            REFUSED_OFF_TOPIC, raw, claims, citations, first_token,
-            detail=f"the cited passages never mention {', '.join(missed[:3])}: they answer another question")}
+        return run.refusal(evidence, REFUSED_OFF_TOPIC,
+                           f"the cited passages never mention {', '.join(missed[:3])}: they answer another question",
+                           raw, claims, citations)
+    return run.answer(evidence, render_answer(claims, citations), False, None, raw, claims, citations)
+
+
+def ask(pipeline, question: str, k: int | None = None, date: str | None = None,
+        language: str | None = None) -> Iterator[dict]:
+    """Evidence event, token events, then the checked answer.
+
+    When no sentence of the answer verifies, the system takes a second look before it
+    refuses: the best passages whole (the answer is often a sentence that scores low on
+    its own, "het drie kwartier durende gesprek"), a new evidence event, a second model call.
+    """
+    settings = pipeline.settings
+    pipeline.generator.warm()  # model load is start-up cost, not the question's (the app loads it at start)
+    started = time.perf_counter()
+    question = clean_question(question, settings.max_question_chars)
+    language = language or detect_language(question)
+    passages = pipeline.search(question, k=max(k or settings.top_k, settings.evidence_passages), date=date)
+    evidence = gather_evidence(pipeline, question, passages)
+    retrieved = time.perf_counter()
+    yield {"type": "evidence", "language": language, "evidence": evidence, "passages": passages,
+           "retrieve_ms": round((retrieved - started) * 1000, 1), "attempt": 1}
+    run = _Run(pipeline, question, language, passages, started, retrieved,
+               Path(settings.prompts_dir) if settings.prompts_dir else None)
+    best_dense = max((e.dense for e in evidence), default=-1.0)
+    why_not = irrelevance(question, best_dense, pipeline.vocabulary, settings.min_similarity)
+    if why_not:
+        yield {"type": "answer", "answer": run.refusal(evidence, REFUSED_NO_EVIDENCE, why_not)}
         return
-    answer = Answer(question, language, render_answer(claims, citations), False, None, citations, claims,
-                    evidence, passages, raw, template, generator.name,
-                    _timings(started, retrieved, first_token, stats))
+    answer = yield from _attempt(run, evidence)
+    if answer.refusal_reason == REFUSED_UNVERIFIED and settings.second_look_passages:
+        wider = gather_evidence(pipeline, question, passages, whole_passages=settings.second_look_passages,
+                                sentences=settings.second_look_sentences, chars=settings.second_look_chars)
+        if {(e.article.id, e.start) for e in wider} - {(e.article.id, e.start) for e in evidence}:
+            yield {"type": "evidence", "language": language, "evidence": wider, "passages": passages,
+                   "retrieve_ms": round((time.perf_counter() - started) * 1000, 1), "attempt": 2}
+            answer = yield from _attempt(run, wider)
     yield {"type": "answer", "answer": answer}
 
 

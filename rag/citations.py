@@ -218,7 +218,7 @@ def new_words_missing(claim: str, evidence: Evidence, paragraph: str, question: 
     source = {t for g in term_groups(annotate_numbers(paragraph)) for t in g}
     new = [g for g in term_groups(claim) if not set(g) & asked and not g[0][0].isdigit()]
     missing = [g[0] for g in new if not set(g) & source]
-    return missing if len(missing) * 2 > len(new) else []
+    return missing if len(missing) * 2 >= len(new) else []
 
 
 def verify(

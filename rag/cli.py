@@ -153,7 +153,9 @@ def ask(question: str, settings: Settings, k: int | None, date: str | None, lang
     final = None
     for event in pipeline.ask(question, k=k, date=date, language=language):
         if event["type"] == "evidence" and not as_json:
-            click.echo("Evidence:", err=True)
+            second = event.get("attempt", 1) > 1
+            click.echo("\n\nThe answer did not check out; a second look at wider evidence:" if second
+                       else "Evidence:", err=True)
             for item in event["evidence"]:
                 click.echo(f"  [{item.n}] {item.article.source} ({item.article.date or 'no date'}) "
                            f"{' '.join(item.text.split())}", err=True)

@@ -52,6 +52,11 @@ class Settings:
     evidence_whole_passages: int = 0
     evidence_sentences: int = 5  # the best single sentences of the (other) chunks
     evidence_chars: int = 0  # most characters of evidence beyond whole chunks (0: no limit)
+    # before refusing an answer that does not verify: a second model call over the best
+    # chunks whole plus the best sentences of the others (0 chunks: refuse at once)
+    second_look_passages: int = 2
+    second_look_sentences: int = 2
+    second_look_chars: int = 1000
     support_threshold: float = 0.80  # claim/source cosine needed (plus number and name checks)
     # below this question/sentence cosine the system refuses without calling the model
     min_similarity: float = 0.78
