@@ -63,7 +63,8 @@ def create_app(pipeline):
             sources, raw, writing = "", "", False
             for event in pipeline.ask(searched_as, k=int(k) if k else None, date=date or None,
                                       language=answer_language):
-                if event["type"] == "evidence":
+                if event["type"] == "evidence":  # a second look at wider evidence starts a new answer
+                    raw = ""
                     sources = ui.source_cards(
                         event["evidence"], title=f"Evidence ({ui.format_ms(event['retrieve_ms'])}) — "
                         "the model is reading it", note=note)

@@ -63,7 +63,7 @@ def small_pipeline(request, index_settings):
 def test_events_come_evidence_first(small_pipeline):
     kinds = [event["type"] for event in small_pipeline.ask("What did Rutte say about 5%?")]
     assert kinds[0] == "evidence" and kinds[-1] == "answer"
-    assert set(kinds[1:-1]) <= {"token"}
+    assert set(kinds[1:-1]) <= {"token", "evidence"} and kinds.count("evidence") <= 2  # a second look
 
 
 def test_answer_json_and_checked_citations(small_pipeline):
@@ -103,3 +103,37 @@ def test_default_model_smoke(index_settings):
     assert answer.language == "nl" and not answer.refused, answer.as_json()
     assert any(c.verified and c.evidence.article.source == "002_200e1bf4b43145bf.txt" for c in answer.citations)
     assert "Groenland" in answer.text
+
+
+class Scripted:
+    """Writes the given answers in turn: drives the second look's control flow, not the model's quality."""
+
+    name = "scripted"
+
+    def __init__(self, *answers: str) -> None:
+        self.answers, self.prompts = list(answers), []
+
+    def warm(self) -> None:
+        pass
+
+    def stream(self, messages, max_tokens=256, stats=None):
+        self.prompts.append(messages[-1]["content"])
+        yield self.answers.pop(0)
+
+
+def test_an_unverified_answer_gets_a_second_look_at_wider_evidence(index_settings):
+    pipeline = open_pipeline(index_settings, progress=lambda message: None)
+    pipeline.__dict__["generator"] = Scripted("It lasted 15 minutes [1].", "It lasted 45 minutes [1].")
+    events = list(pipeline.ask("How long did Trump's conversation with Rutte in the White House last?"))
+    first, second = [e for e in events if e["type"] == "evidence"]
+    assert second["attempt"] == 2 and len(second["evidence"]) > len(first["evidence"])
+    assert "drie kwartier" in pipeline.generator.prompts[1]  # the whole best passage
+    answer = events[-1]["answer"]
+    assert not answer.refused and answer.citations[0].verified and "drie kwartier" in answer.citations[0].evidence.text
+
+
+def test_no_second_look_when_it_is_switched_off(index_settings):
+    pipeline = open_pipeline(index_settings.replace(second_look_passages=0), progress=lambda message: None)
+    pipeline.__dict__["generator"] = Scripted("It lasted 15 minutes [1].")
+    answer = pipeline.answer("How long did Trump's conversation with Rutte in the White House last?")
+    assert answer.refused and answer.refusal_reason == "unverified"
