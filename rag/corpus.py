@@ -16,6 +16,9 @@ from rag.errors import CorpusError
 # " date 2025-02 " at the very start of the file: the publication month
 DATE_HEADER = re.compile(r"\A\s*date\s+(\d{4})-(\d{2})\s+")
 TITLE_MAX_CHARS = 90
+# one file is one news article (the seeds are 2-4 KB, a long read ~100 KB); a bigger file is
+# almost certainly not an article, and embedding it would take many minutes on two cores
+MAX_SEED_BYTES = 1_000_000
 
 
 @dataclass(frozen=True)
@@ -79,11 +82,17 @@ def seed_files(seeds_dir: Path) -> list[Path]:
     return files
 
 
-def load_corpus(seeds_dir: Path) -> list[Article]:
-    """All seed articles, sorted by file name (so ids and order are stable)."""
+def load_corpus(seeds_dir: Path, max_bytes: int = MAX_SEED_BYTES) -> list[Article]:
+    """All seed articles, sorted by file name (so ids and order are stable).
+
+    A file over `max_bytes` is refused before it is read (CorpusError naming it)."""
     articles = []
     for path in seed_files(seeds_dir):
         try:
+            size = path.stat().st_size
+            if size > max_bytes:
+                raise CorpusError(f"seed {path.name} is {size / 1e6:.1f} MB; a seed article may be at most "
+                                  f"{max_bytes / 1e6:.1f} MB: split it into one file per article")
             raw = path.read_bytes()
         except OSError as exc:
             raise CorpusError(f"cannot read seed {path}: {exc.strerror}") from None
