@@ -24,8 +24,13 @@ def _stderr(message: str) -> None:
 
 
 def update_index(settings: Settings, progress: Callable[[str], None] = _stderr) -> BuildReport:
-    """Build the index, or bring it up to date embedding only new or changed articles."""
+    """Build the index, or bring it up to date embedding only new or changed articles.
+
+    The seeds are checked and the embedder loaded before anything else, so bad input
+    fails with its own error and nothing on disk changes."""
+    load_corpus(settings.seeds_dir)
     embedder = load_embedder(settings)
+    _ = embedder.model
     try:
         previous = load_index(settings.index_dir)
     except IndexStateError:
@@ -55,6 +60,7 @@ def open_index(settings: Settings, embedder, progress: Callable[[str], None] = _
     if not settings.auto_update or articles is None:
         raise IndexStateError(f"index in {settings.index_dir} is stale ({'; '.join(reasons[:3])}); "
                               f"run `rag index --index {settings.index_dir}`")
+    _ = embedder.model  # a broken embedder fails here, before the update is announced or started
     progress(f"index is stale ({'; '.join(reasons[:3])}); updating")
     build_index(settings, embedder, previous=index, progress=progress)
     return load_index(settings.index_dir)
@@ -62,7 +68,8 @@ def open_index(settings: Settings, embedder, progress: Callable[[str], None] = _
 
 def load_generator(settings: Settings):
     """The configured LLM: an OpenAI-compatible server (llm_url), or a local GGUF:
-    'default' (assembled once), 'small' (the test model) or a path."""
+    'default' (assembled once), 'small' (the test model) or a path, loaded now, so a
+    missing, truncated or foreign file is a ModelError here (`rag models` checks it)."""
     from rag.generation import OpenAIGenerator, load_llama
     from rag.gguf import check_gguf, ensure_default_llm, small_llm_path
 
@@ -74,7 +81,9 @@ def load_generator(settings: Settings):
         path = small_llm_path()
     else:
         path = check_gguf(Path(settings.llm))
-    return load_llama(str(path), settings.threads, settings.n_ctx)
+    generator = load_llama(str(path), settings.threads, settings.n_ctx)
+    generator.warm()
+    return generator
 
 
 @dataclass
@@ -124,12 +133,29 @@ class Pipeline:
         return lookup(self, text, limit=limit)
 
 
+def check_search_files(index: Index, index_dir: Path) -> None:
+    """Open the FAISS and BM25 files now, so a truncated or foreign file is an IndexStateError
+    here and not a library error inside the first question."""
+    fix = f"rebuild it with `rag index --index {index_dir}`"
+    dimension = index.manifest.get("embedder", {}).get("dimension")
+    if dimension is not None and index.embeddings.shape[1] != dimension:
+        raise IndexStateError(f"index in {index_dir} is damaged (vector dimension); {fix}")
+    for name, opened in (("vectors.faiss", lambda: index.faiss_index), ("bm25/", lambda: index.bm25)):
+        try:
+            opened()
+        except Exception as exc:  # noqa: BLE001 - faiss raises RuntimeError (a C++ message), bm25s anything
+            raise IndexStateError(f"index in {index_dir} is damaged ({name} cannot be read, "
+                                  f"{type(exc).__name__}); {fix}") from None
+    vectors = index.faiss_index
+    if vectors.ntotal != len(index.chunks) or vectors.d != index.embeddings.shape[1]:
+        raise IndexStateError(f"index in {index_dir} is damaged (vectors.faiss holds {vectors.ntotal} vectors "
+                              f"of dimension {vectors.d} for {len(index.chunks)} chunks of dimension "
+                              f"{index.embeddings.shape[1]}); {fix}")
+
+
 def open_pipeline(settings: Settings, progress: Callable[[str], None] = _stderr) -> Pipeline:
     embedder = load_embedder(settings)
     index = open_index(settings, embedder, progress)
-    dimension = index.manifest.get("embedder", {}).get("dimension")
-    if dimension is not None and index.embeddings.shape[1] != dimension:
-        raise IndexStateError(f"index in {settings.index_dir} is damaged (vector dimension); "
-                              f"rebuild it with `rag index --index {settings.index_dir}`")
+    check_search_files(index, settings.index_dir)
     _ = embedder.model  # load the weights now, not inside the first question's timings
     return Pipeline(settings=settings, index=index, retriever=Retriever(index, embedder, settings))
