@@ -48,10 +48,10 @@ class Embedder:
             try:
                 self._model = SentenceTransformer(self.path, device="cpu")
             except Exception as exc:  # noqa: BLE001 - any load failure is the user's model path
-                first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+                first = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else type(exc).__name__
                 raise ModelError(
-                    f"cannot load embedder {self.name!r} ({first}); pass --embedder with a "
-                    "local sentence-transformers directory (no model hub here)"
+                    f"cannot load embedder {self.name!r} from {self.path} ({first}); pass --embedder with a "
+                    "complete local sentence-transformers directory (no model hub here)"
                 ) from None
         return self._model
 
@@ -103,13 +103,23 @@ def model_fingerprint(path: str) -> str:
     return digest.hexdigest()[:16]
 
 
+def looks_like_path(name: str) -> bool:
+    """A local directory rather than a hub id ("org/model"): absolute, relative or nested."""
+    return name.startswith(("/", "./", "../", "~")) or name.count("/") > 1 or (os.sep != "/" and os.sep in name)
+
+
 def resolve_embedder_path(settings: Settings) -> tuple[str, str]:
-    """(display name, path or hub name) for the configured embedder."""
+    """(display name, path or hub name) for the configured embedder; a directory that is not
+    there is a ModelError now, before anything is loaded or rebuilt."""
     if settings.embedder == DEFAULT_EMBEDDER:
         from rag.models import DEFAULT_EMBEDDER_NAME, ensure_default_embedder
 
         return DEFAULT_EMBEDDER_NAME, str(ensure_default_embedder(settings.models_dir))
-    return settings.embedder, settings.embedder
+    path = Path(settings.embedder).expanduser()
+    if looks_like_path(settings.embedder) and not path.is_dir():
+        raise ModelError(f"embedder directory {settings.embedder} does not exist; pass --embedder with a "
+                         "local sentence-transformers directory")
+    return settings.embedder, str(path) if path.is_dir() else settings.embedder
 
 
 @lru_cache(maxsize=4)
