@@ -7,6 +7,7 @@ LLM (SmolLM2-135M-Instruct) is a single file inside its package.
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import importlib.util
 import json
@@ -123,14 +124,34 @@ def assemble(spec: GgufSpec, dest: Path, show_progress: bool = True) -> Path:
     return dest
 
 
-def ensure_default_llm(models_dir: Path, show_progress: bool = True) -> Path:
-    """The default GGUF in the models cache; a missing, partial or corrupt file is rebuilt."""
-    dest = Path(models_dir) / DEFAULT_LLM.file_name
-    if verify_file(dest, DEFAULT_LLM.sha256):
+def ensure_gguf(spec: GgufSpec, models_dir: Path, show_progress: bool = True) -> Path:
+    """spec's GGUF in the models cache; a missing, partial or corrupt file is rebuilt.
+
+    Only a file whose SHA-256 matches is ever returned: an assembly killed at any point
+    leaves the previous file (or none) under the final name, plus a hidden `.part` that
+    the next call removes. One assembler per file at a time (a lock beside it)."""
+    models_dir = Path(models_dir)
+    dest = models_dir / spec.file_name
+    if verify_file(dest, spec.sha256):
         return dest
-    for stale in Path(models_dir).glob(f".{DEFAULT_LLM.file_name}.*.part"):
-        stale.unlink(missing_ok=True)  # left by a killed assembly
-    return assemble(DEFAULT_LLM, dest, show_progress)
+    try:
+        models_dir.mkdir(parents=True, exist_ok=True)
+        lock = open(models_dir / f".{spec.file_name}.lock", "a+")
+    except OSError as exc:
+        raise ModelError(f"cannot write to the models folder {models_dir} ({exc.strerror}); "
+                         "fix its permissions or choose another models dir") from None
+    with lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes, or the process dies
+        if verify_file(dest, spec.sha256):  # another process assembled it while we waited
+            return dest
+        for stale in models_dir.glob(f".{spec.file_name}.*.part"):
+            stale.unlink(missing_ok=True)  # left by a killed assembly
+        return assemble(spec, dest, show_progress)
+
+
+def ensure_default_llm(models_dir: Path, show_progress: bool = True) -> Path:
+    """The default GGUF (Qwen2.5-Coder-1.5B) in the models cache, assembled once."""
+    return ensure_gguf(DEFAULT_LLM, models_dir, show_progress)
 
 
 def small_llm_path() -> Path:
