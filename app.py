@@ -33,6 +33,8 @@ EXAMPLES = [
 
 def create_app(pipeline):
     """The whole UI around any pipeline (tests build it around one with the small model)."""
+    from html import escape
+
     import gradio as gr
 
     from rag import ui
@@ -87,7 +89,7 @@ def create_app(pipeline):
                     sources = ui.source_cards(answer.evidence, answer.citations, title=title, note=note)
                     yield history, sources, "", searched + [searched_as]
         except RagError as exc:
-            gr.Warning(str(exc))
+            gr.Warning(escape(str(exc)))  # Gradio renders a toast as HTML: show it as text
             history.append({"role": "assistant", "content": ui.error_html(str(exc))})
             yield history, ui.SOURCES_PLACEHOLDER, question, searched
         except Exception as exc:  # noqa: BLE001 - shown in the chat, logged with its traceback
@@ -99,7 +101,7 @@ def create_app(pipeline):
         try:
             return ui.lookup_html(text, pipeline.cite(text))
         except RagError as exc:
-            gr.Warning(str(exc))
+            gr.Warning(escape(str(exc)))  # Gradio renders a toast as HTML: show it as text
             return ui.error_html(str(exc))
 
     def open_article(evt: gr.SelectData):
