@@ -17,15 +17,11 @@ from rag.answer import REFUSED_NO_EVIDENCE
 from rag.gguf import small_llm_path
 from rag.pipeline import open_pipeline
 
+from conftest import free_port
+
 ANSWER_KEYS = {"question", "language", "answer", "refused", "refusal_reason", "citations", "evidence", "timings"}
 CITATION_KEYS = {"n", "article", "date", "start", "end", "quote", "verified"}
 TIMING_KEYS = {"retrieve_ms", "first_token_ms", "total_ms", "prompt_tokens", "completion_tokens"}
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture(scope="module")

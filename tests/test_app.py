@@ -6,29 +6,16 @@ streaming, source cards, marks, links into the article view, refusal, API, busy 
 never answer quality. Screenshots go to test-artifacts/ (gitignored).
 """
 
-import socket
 import time
-from pathlib import Path
 
 import pytest
 
-from conftest import REPO
+from conftest import ARTIFACTS, ask, free_port
 
-CHROMIUM = "/usr/bin/chromium"
-ARTIFACTS = REPO / "test-artifacts"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--no-first-run"]
-ANSWER_TIMEOUT = 240_000  # ms; two shared CPU cores
 RUTTE = "What did Rutte say about 5%?"
 OUT_OF_CORPUS = "Wie won de Tour de France in 2024?"
 DIRTY_DEAL = "Een deal maken achter onze rug om is een dirty deal"
 FROM_000_OR_001 = ("000_6c9c2f1935e126d9.txt", "001_6468d39e29c3b654.txt")
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
@@ -46,18 +33,6 @@ def app_url(index_settings):
     launch(demo, "127.0.0.1", port, prevent_thread_lock=True, quiet=True)
     yield f"http://127.0.0.1:{port}"
     demo.close()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"{CHROMIUM} is missing: apt-get install -y chromium")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture()
@@ -88,19 +63,6 @@ RECORD_ORDER = """() => {
   };
   new MutationObserver(check).observe(document.body, {subtree: true, childList: true, characterData: true});
 }"""
-
-
-def ask(page, question: str, evidence_screenshot: str = "") -> None:
-    """Type a question, press Enter, wait for the final (checked) answer with its timings."""
-    done = page.locator("#chat [data-testid='bot'] .timings").count()
-    box = page.locator("#question textarea")
-    box.fill(question)
-    box.press("Enter")
-    if evidence_screenshot:  # the moment the evidence is shown (the answer may be on its way)
-        page.wait_for_selector("#sources .src-card", timeout=ANSWER_TIMEOUT)
-        page.screenshot(path=str(ARTIFACTS / evidence_screenshot), full_page=True)
-    page.wait_for_function(f"document.querySelectorAll('#chat [data-testid=\"bot\"] .timings').length > {done}",
-                           timeout=ANSWER_TIMEOUT)
 
 
 def last_answer(page):
