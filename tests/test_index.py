@@ -1,10 +1,14 @@
+import contextlib
 import hashlib
+import json
 import os
+import random
 import shutil
 import signal
 import subprocess
 import sys
 import time
+from collections import Counter
 
 import numpy as np
 import pytest
@@ -13,6 +17,7 @@ from rag.embedding import load_embedder
 from rag.errors import IndexStateError
 from rag.index import build_index, load_index
 from rag.pipeline import open_index, update_index
+from rag.retrieval import Retriever
 from rag.vectors import (
     FLAT_MAX_VECTORS,
     VectorIndexSpec,
@@ -122,31 +127,88 @@ def test_rebuild_with_other_chunking_leaves_one_version(private_index):
     assert load_index(private_index.index_dir).manifest["chunking"]["chunk_size"] == 300
 
 
-def test_kill_9_during_index_leaves_previous_index_loadable(private_index):
-    """Kill `rag index` at several points of a full rebuild; the index must always load."""
-    before = load_index(private_index.index_dir).manifest["created"]
-    env = {**os.environ, "HF_HUB_OFFLINE": "1"}
-    command = [sys.executable, "-m", "rag.cli", "index", "--seeds", str(private_index.seeds_dir),
-               "--index", str(private_index.index_dir), "--models-dir", str(private_index.models_dir)]
-    # a full rebuild (other chunk size) so that embedding and writing take a while
-    env["RAG_CHUNK_SIZE"] = "250"
-    started = time.perf_counter()
-    subprocess.run(command, env=env, check=True, capture_output=True, cwd=REPO)
-    full = time.perf_counter() - started
-    env["RAG_CHUNK_SIZE"] = "300"  # differs again, so every run rebuilds
-    outcomes = set()
-    for fraction in (0.3, 0.6, 0.8, 0.9, 0.97):
-        env["RAG_CHUNK_SIZE"] = str(300 + int(fraction * 100))
-        process = subprocess.Popen(command, env=env, cwd=REPO, stdout=subprocess.DEVNULL,
-                                   stderr=subprocess.DEVNULL)
-        time.sleep(full * fraction)
-        process.send_signal(signal.SIGKILL)
-        process.wait()
-        index = load_index(private_index.index_dir)  # never half-written
-        outcomes.add(index.manifest["chunking"]["chunk_size"])
-        assert index.faiss_index.ntotal == len(index.chunks) > 0
-    assert outcomes  # each run left a loadable index (old or new)
-    assert before != load_index(private_index.index_dir).manifest["created"]
+# Forks `rag index` runs on request: the interpreter, torch and the embedder load once, so a
+# run is the command's own work (embedding, writing, switching) and kills land there. Reads
+# one JSON list of arguments per line; answers with the child's pid, then its exit status.
+INDEX_FORKER = r"""
+import json, os, sys
+import torch
+from rag.cli import main
+from rag.embedding import load_embedder
+from rag.settings import load_settings
+
+load_embedder(load_settings(models_dir=sys.argv[1])).model
+torch.set_num_threads(1)  # a forked child must not wait on the parent's thread pool
+for line in sys.stdin:
+    pid = os.fork()
+    if pid == 0:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, 1), os.dup2(devnull, 2)
+        sys.argv = ["rag", *json.loads(line)]
+        try:
+            main()
+            code = 0
+        except SystemExit as exc:
+            code = exc.code if isinstance(exc.code, int) else 1
+        os._exit(code)
+    print(pid, flush=True)
+    print(os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]), flush=True)
+"""
+KILL_RUNS = 20
+
+
+def kill_seed_text(run: int) -> str:
+    return f" date 2025-07 Rutte bezocht Ottawa (bezoek {run}). Hij sprak met de premier over defensie."
+
+
+def test_kill_9_during_index_leaves_a_loadable_index(private_index):
+    """`rag index` killed with SIGKILL at 20 random (seeded) moments of an update: afterwards
+    the index always loads and searches, and it is either the previous one or the complete
+    new one, never a mix; a final run cleans up what the killed ones left."""
+    rng = random.Random(6)
+    settings, seed = private_index, private_index.seeds_dir / "005_kill.txt"
+    embedder = load_embedder(settings)
+    forker = subprocess.Popen([sys.executable, "-c", INDEX_FORKER, str(settings.models_dir)], cwd=REPO,
+                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+                              env={**os.environ, "HF_HUB_OFFLINE": "1"})
+    args = json.dumps(["index", "--seeds", str(settings.seeds_dir), "--index", str(settings.index_dir),
+                       "--models-dir", str(settings.models_dir)])
+
+    def run(run_number: int, kill_after: float | None) -> tuple[int, float]:
+        seed.write_text(kill_seed_text(run_number), encoding="utf-8")
+        forker.stdin.write(args + "\n")
+        forker.stdin.flush()
+        pid, started = int(forker.stdout.readline()), time.perf_counter()
+        if kill_after is not None:
+            time.sleep(kill_after)
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+        return int(forker.stdout.readline()), time.perf_counter() - started
+
+    try:
+        status, full = run(0, None)  # how long an update takes once everything is loaded
+        assert status == 0
+        indexed, outcomes = {"run": 0, "sha256": hashlib.sha256(seed.read_bytes()).hexdigest()}, Counter()
+        for run_number in range(1, KILL_RUNS + 1):
+            status, _ = run(run_number, rng.uniform(0, 1.5 * full))
+            outcomes["killed" if status == -signal.SIGKILL else "finished"] += 1
+            index = load_index(settings.index_dir)  # never half-written
+            built = index.manifest["seeds"]["005_kill.txt"]
+            if built == hashlib.sha256(seed.read_bytes()).hexdigest():
+                indexed, outcomes["new"] = {"run": run_number, "sha256": built}, outcomes["new"] + 1
+            else:
+                assert built == indexed["sha256"]
+                outcomes["previous"] += 1
+            assert any(f"(bezoek {indexed['run']})" in chunk.text for chunk in index.chunks)
+            assert index.faiss_index.ntotal == len(index.chunks) == len(index.embeddings) > 0
+            assert Retriever(index, embedder, settings).search("Ottawa defensie", k=3)
+        assert outcomes["previous"] and outcomes["new"] and outcomes["killed"], outcomes
+        assert run(KILL_RUNS + 1, None)[0] == 0  # a clean run removes the leftovers of killed ones
+    finally:
+        forker.stdin.close()
+        forker.wait(timeout=60)
+    leftovers = sorted(p.name for p in settings.index_dir.iterdir() if p.name not in (".lock", "current"))
+    assert len(leftovers) == 1 and leftovers[0].startswith("v-"), leftovers
 
 
 # ---------------------------------------------------------------- index type by size
