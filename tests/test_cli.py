@@ -1,37 +1,14 @@
-"""The `rag` command: real subprocesses for bad input (one line, non-zero exit, no traceback)."""
+"""The `rag` command: search, index, eval and bad input through real subprocesses (more bad input:
+test_reliability.py, the bad-input matrix)."""
 
 import json
-import os
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
 from rag.cli import cli
 
-from conftest import REPO
-
-RAG = [str(Path(sys.executable).parent / "rag")]
-
-
-def run_rag(*args, cwd=REPO):
-    env = {**os.environ, "HF_HUB_OFFLINE": "1"}
-    return subprocess.run([*RAG, *args], capture_output=True, text=True, env=env, cwd=cwd, timeout=300)
-
-
-def where(settings):
-    return ["--seeds", str(settings.seeds_dir), "--index", str(settings.index_dir),
-            "--models-dir", str(settings.models_dir)]
-
-
-def assert_one_line_error(result, pattern):
-    assert result.returncode != 0
-    assert "Traceback" not in result.stderr
-    lines = [line for line in result.stderr.splitlines() if line.strip()]
-    assert len(lines) == 1, result.stderr
-    assert pattern in lines[0], lines[0]
+from conftest import REPO, assert_one_line_error, run_rag, where
 
 
 def test_search_json(index_settings):
@@ -75,33 +52,6 @@ def test_eval_retrieval_only(index_settings, tmp_path):
 ])
 def test_bad_questions(question, message, index_settings):
     assert_one_line_error(run_rag("search", question, *where(index_settings)), message)
-
-
-def test_missing_index_directory(tmp_path, index_settings):
-    result = run_rag("search", "Rutte", "--index", str(tmp_path / "missing"),
-                     "--models-dir", str(index_settings.models_dir))
-    assert_one_line_error(result, "no index in")
-
-
-def test_empty_seeds_folder(tmp_path, index_settings):
-    (tmp_path / "seeds").mkdir()
-    result = run_rag("index", "--seeds", str(tmp_path / "seeds"), "--index", str(tmp_path / "index"),
-                     "--models-dir", str(index_settings.models_dir))
-    assert_one_line_error(result, "has no .txt files")
-    assert not (tmp_path / "index" / "current").exists()
-
-
-def test_non_utf8_seed_leaves_index_intact(tmp_path, index_settings):
-    import shutil
-
-    shutil.copytree(index_settings.seeds_dir, tmp_path / "seeds")
-    shutil.copytree(index_settings.index_dir, tmp_path / "index", symlinks=True)
-    before = (tmp_path / "index" / "current" / "manifest.json").read_bytes()
-    (tmp_path / "seeds" / "999_bad.txt").write_bytes(b"caf\xe9 latin-1")
-    result = run_rag("index", "--seeds", str(tmp_path / "seeds"), "--index", str(tmp_path / "index"),
-                     "--models-dir", str(index_settings.models_dir))
-    assert_one_line_error(result, "999_bad.txt is not valid UTF-8")
-    assert (tmp_path / "index" / "current" / "manifest.json").read_bytes() == before
 
 
 def test_bad_question_file(tmp_path, index_settings):
