@@ -42,6 +42,7 @@ class LlamaGenerator:
 
     model_path: Path
     n_ctx: int = 4096
+    mmap: bool = False  # see Settings.llm_mmap
     threads: int = field(default_factory=lambda: os.cpu_count() or 1)
     seed: int = 0
     _llama: object = field(default=None, init=False, repr=False)
@@ -62,6 +63,7 @@ class LlamaGenerator:
                 self._llama = Llama(
                     model_path=str(self.model_path), n_ctx=self.n_ctx, n_threads=self.threads,
                     n_threads_batch=self.threads, flash_attn=True, seed=self.seed, verbose=False,
+                    use_mmap=self.mmap,
                 )
             except (ValueError, RuntimeError) as exc:
                 raise ModelError(f"cannot load LLM {self.model_path} ({exc}); check the file or pass --llm") from None
@@ -120,9 +122,9 @@ class LlamaGenerator:
 
 
 @lru_cache(maxsize=2)
-def load_llama(model_path: str, threads: int, n_ctx: int) -> LlamaGenerator:
+def load_llama(model_path: str, threads: int, n_ctx: int, mmap: bool = False) -> LlamaGenerator:
     """One generator per model file per process."""
-    return LlamaGenerator(Path(model_path), n_ctx=n_ctx, threads=threads)
+    return LlamaGenerator(Path(model_path), n_ctx=n_ctx, mmap=mmap, threads=threads)
 
 
 @dataclass

@@ -81,7 +81,7 @@ def load_generator(settings: Settings):
         path = small_llm_path()
     else:
         path = check_gguf(Path(settings.llm))
-    generator = load_llama(str(path), settings.threads, settings.n_ctx)
+    generator = load_llama(str(path), settings.threads, settings.n_ctx, settings.llm_mmap)
     generator.warm()
     return generator
 

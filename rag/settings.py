@@ -44,6 +44,9 @@ class Settings:
     llm_url: str = ""  # an OpenAI-compatible server; when set, generation goes there
     llm_model: str = "default"  # the model name sent to that server
     n_ctx: int = 4096
+    # memory-map the GGUF (llama.cpp's default). Off: llama.cpp repacks the weights for AVX2
+    # anyway, so a mapped file stays resident next to its repacked copy (+590 MB measured)
+    llm_mmap: bool = False
     max_tokens: int = 200
     evidence_passages: int = 6  # retrieved chunks whose sentences compete to become evidence
     # the best chunks whose sentences are all shown, in reading order (0: single sentences only;
