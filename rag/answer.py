@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from rag.citations import Citation, Claim, render_answer, split_claims, verify
+from rag.citations import Citation, Claim, render_answer, split_claims, split_instructions, verify
 from rag.generation import GenerationStats
 from rag.language import detect_language
 from rag.prompting import (
@@ -69,7 +69,8 @@ class Answer:
             "refusal_reason": self.refusal_reason,
             "refusal_detail": self.refusal_detail,
             "citations": [c.as_json() for c in self.citations],
-            "claims": [{"text": c.text, "supported": c.supported, "cited": c.cited, "invalid": c.invalid}
+            "claims": [{"text": c.text, "supported": c.supported, "checkable": c.checkable, "cited": c.cited,
+                        "invalid": c.invalid}
                        for c in self.claims],
             "evidence": [e.as_json() for e in self.evidence],
             "raw_answer": self.raw,
@@ -184,7 +185,10 @@ def _attempt(run: _Run, evidence: list[Evidence]) -> Iterator[dict]:
     claim_vectors = embedder.embed_queries(claim_texts) if claims else np.zeros((0, 1))
     evidence_vectors = np.asarray(pipeline.index.sentence_embeddings[
         [pipeline.sentence_rows[(e.article.id, e.start, e.end)] for e in evidence]])
-    citations = verify(claims, evidence, claim_vectors, evidence_vectors, settings.support_threshold, question)
+    instructions = split_instructions(question)[1]
+    instruction_vectors = embedder.embed_queries(instructions) if instructions and claims else None
+    citations = verify(claims, evidence, claim_vectors, evidence_vectors, settings.support_threshold, question,
+                       instruction_vectors)
     if not any(c.supported for c in claims):
         return run.refusal(evidence, REFUSED_UNVERIFIED, "no sentence of the answer is supported by its source",
                            raw, claims, citations)

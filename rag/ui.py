@@ -232,6 +232,8 @@ def answer_html(answer) -> str:
         links = "".join(f'<a class="cite" href="#src-{n}">[{n}]</a>' for n in numbers)
         if claim.supported:
             sentences.append(f"{esc(claim.text)} {links}".rstrip())
+        elif not claim.checkable:  # "Ja." before a checked sentence: nothing to flag or cite
+            sentences.append(esc(claim.text))
         else:
             flagged = True
             sentences.append(f'<span class="unverified" title="{escape(words["unverified"])}">'

@@ -84,6 +84,14 @@ def test_answer_links_citations_and_flags_unsupported_sentences():
     assert "evidence 42 ms · first token 1.5 s · total 4.2 s" in html
 
 
+def test_a_bare_yes_is_shown_plain_beside_its_checked_sentence():
+    ev = evidence()
+    claims = [Claim("Ja.", [2], checkable=False), Claim("Rutte said 5 percent.", [2], supported=True)]
+    html = answer_html(answer(claims, [Citation(2, 1, ev[1], True, 0.9)]))
+    assert '<div class="answer">Ja. Rutte said 5 percent. <a class="cite" href="#src-2">[2]</a></div>' in html
+    assert "⚠" not in html and "legend" not in html
+
+
 def test_refusal_shows_the_closest_articles():
     html = answer_html(answer([], [], refused=True, reason="no_relevant_evidence", language="nl",
                               text="De artikelen geven geen antwoord op deze vraag."))
