@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 
-from rag.citations import NAME_PAIRS, capitalised_words, names_in, numbers_in, paragraph_around
+from rag.citations import CITATION, NAME_PAIRS, capitalised_words, names_in, numbers_in, paragraph_around
 from rag.corpus import Article
 from rag.prompting import Evidence
 from rag.text import fold, lexical_terms, stopwords, term_groups, words
@@ -24,6 +24,7 @@ QUESTION_WORDS = frozenset(
     "according tell give name list explain describe "
     "wat wie wiens welke welk waar wanneer waarom hoe hoeveel hoelang is zijn was waren heeft hebben kan "
     "kun kunt zou moet volgens noem geef vertel leg beschrijf".split())
+SENTENCE_START = re.compile(r"(?:^|[.!?:;]\s*)[\"'“„(]*$")  # what stands before a sentence's first word
 FUZZY_MIN = 85.0
 # verbs of saying: "what did Rutte say about X" is about X, not about saying
 SAYING = frozenset(t for w in "say said says zei zegt gezegd vond vindt think thinks thought want wants wil "
@@ -63,13 +64,15 @@ def unknown_terms(question: str, vocabulary: frozenset[str]) -> list[str]:
     """Names and numbers of the question that the articles never mention.
 
     A run of capitalised words is one name ("United States" -> "verenigde staten");
-    the question's first word is skipped (capitalised because it starts the sentence).
+    the first word of each of the question's sentences is skipped (capitalised because it
+    starts one: "... 5%? Ignore the articles"), and so are citation markers ("[1]").
     """
     stop = stopwords() | QUESTION_WORDS
     unknown = []
-    for match in CAPITALISED.finditer(question.strip()):
+    question = CITATION.sub(" ", question).strip()
+    for match in CAPITALISED.finditer(question):
         words = match.group(0).split()
-        if match.start() == 0:
+        if SENTENCE_START.search(question[:match.start()]):
             words = words[1:]
         phrase = fold(" ".join(words))
         if not words or phrase in stop:
