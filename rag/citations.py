@@ -18,7 +18,7 @@ from functools import lru_cache
 import numpy as np
 
 from rag.prompting import Evidence
-from rag.text import NAME_PAIRS, fold, stopwords, term_groups
+from rag.text import NAME_PAIRS, PLACE_NAMES, fold, stopwords, term_groups
 
 CITATION = re.compile(r"\[(\d+(?:\s*[,;]\s*\d+)*)\]")
 NUMBER = re.compile(r"\d+(?:[.,]\d+)?")
@@ -92,7 +92,6 @@ def split_claims(answer: str) -> list[Claim]:
 
 # Dutch durations a number stands for: "drie kwartier" is 45 minutes
 DURATIONS = {"drie kwartier": "45", "een kwartier": "15", "half uur": "30", "anderhalf uur": "90"}
-PLACES_NL = frozenset(NAME_PAIRS.values())
 NEGATIONS = frozenset("not no never none nobody nothing niet geen nooit niemand niets".split())
 
 
@@ -239,7 +238,7 @@ def check_support(claim: str, evidence: Evidence, similarity: float, threshold: 
         if name_occurs(name, words):
             continue
         # a place or body the question itself names may stand elsewhere in the article
-        if name in asked and (name in NAME_PAIRS or name in PLACES_NL):
+        if name in asked and name in PLACE_NAMES:
             article_words = article_words or context_words(evidence.article.text)
             if name_occurs(name, article_words):
                 continue

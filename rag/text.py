@@ -32,6 +32,8 @@ NAME_PAIRS = {
     "june": "juni", "july": "juli", "august": "augustus", "september": "september",
     "october": "oktober", "november": "november", "december": "december",
 }
+# places, bodies and months in either language: not people, and may stand elsewhere in an article
+PLACE_NAMES = frozenset(NAME_PAIRS) | frozenset(NAME_PAIRS.values())
 
 
 def translate_names(text: str) -> str:

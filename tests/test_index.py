@@ -118,6 +118,21 @@ def test_missing_and_damaged_index_errors(private_index, tmp_path):
         load_index(private_index.index_dir)
 
 
+def test_damaged_search_files_are_found_at_load_and_rebuilt_by_an_update(private_index):
+    from rag.pipeline import update_index
+
+    current = (private_index.index_dir / "current").resolve()
+    (current / "vectors.faiss").write_bytes((current / "vectors.faiss").read_bytes()[:5000])
+    with pytest.raises(IndexStateError, match=r"damaged \(vectors.faiss cannot be read"):
+        load_index(private_index.index_dir)
+    report = update_index(private_index, progress=quiet)
+    assert report.reused_articles == []  # the damaged version was not trusted for its vectors
+    assert load_index(private_index.index_dir).faiss_index.ntotal == report.chunks
+    (private_index.index_dir / "current" / "bm25" / "params.index.json").write_text("{not json", encoding="utf-8")
+    with pytest.raises(IndexStateError, match=r"damaged \(bm25/ cannot be read"):
+        load_index(private_index.index_dir)
+
+
 def test_rebuild_with_other_chunking_leaves_one_version(private_index):
     settings = private_index.replace(chunk_size=300)
     report = update_index(settings, progress=quiet)

@@ -35,3 +35,25 @@ def test_settings_are_frozen():
 
     with pytest.raises(FrozenInstanceError):
         Settings().top_k = 3  # type: ignore[misc]
+
+
+def test_memory_and_seed_limits_are_settings(tmp_path):
+    settings = load_settings(env={"RAG_LLM_MMAP": "true", "RAG_MAX_SEED_BYTES": "5000"})
+    assert settings.llm_mmap is True and settings.max_seed_bytes == 5000
+    assert load_settings(env={}).llm_mmap is False  # the repacked weights are the only copy
+    with pytest.raises(ConfigError, match="max_seed_bytes"):
+        load_settings(env={"RAG_MAX_SEED_BYTES": "0"})
+
+
+def test_a_seed_over_the_configured_limit_is_refused(seeds_copy):
+    from rag.corpus import load_corpus
+    from rag.errors import CorpusError
+    from rag.pipeline import update_index
+
+    biggest = max(seeds_copy.iterdir(), key=lambda p: p.stat().st_size)
+    settings = load_settings(env={}, seeds_dir=seeds_copy, index_dir=seeds_copy.parent / "index",
+                             max_seed_bytes=biggest.stat().st_size - 1)
+    with pytest.raises(CorpusError, match=f"{biggest.name} .*setting max_seed_bytes"):
+        update_index(settings, progress=lambda message: None)
+    assert not (seeds_copy.parent / "index").exists()
+    assert len(load_corpus(seeds_copy, biggest.stat().st_size)) == 5
