@@ -133,6 +133,8 @@ def split_instructions(question: str) -> tuple[str, list[str]]:
         while words and words[0] in POLITE:
             words = words[1:]
         (instructions if words and words[0] in INSTRUCTION_VERBS else kept).append(sentence)
+    if not kept:  # "Say what Rutte said about Greenland.": the request is the question
+        return question.strip(), []
     return " ".join(kept), instructions
 
 

@@ -26,6 +26,7 @@ QUESTION_WORDS = frozenset(
     "wat wie wiens welke welk waar wanneer waarom hoe hoeveel hoelang is zijn was waren heeft hebben kan "
     "kun kunt zou moet volgens noem geef vertel leg beschrijf".split())
 SENTENCE_START = re.compile(r"(?:^|[.!?:;]\s*)[\"'“„(]*$")  # what stands before a sentence's first word
+PERCENT = re.compile(r"%|\bpct\b\.?")
 FUZZY_MIN = 85.0
 # verbs of saying: "what did Rutte say about X" is about X, not about saying
 SAYING_WORDS = ("say said says zei zegt gezegd vond vindt think thinks thought want wants wil willen warn warned "
@@ -119,11 +120,13 @@ def missed_topic(question: str, cited_text: str, frequency: dict[str, float], ra
     """The question's distinctive words (rare in the articles, yet present) that the cited
     passages never use: an answer citing them talks about something else.
 
-    Empty when the question has no such word (e.g. English words against Dutch articles)."""
-    distinctive = [g for g in term_groups(question) if 0 < max(frequency.get(t, 0.0) for t in g) <= rare]
+    Empty when the question has no such word (e.g. English words against Dutch articles).
+    Question words ("volgens", "according") are not the topic; "5%" in a source is "procent"."""
+    asked = " ".join(w for w in words(question) if w not in QUESTION_WORDS)
+    distinctive = [g for g in term_groups(asked) if 0 < max(frequency.get(t, 0.0) for t in g) <= rare]
     if not distinctive:
         return []
-    cited = set(lexical_terms(cited_text))
+    cited = set(lexical_terms(PERCENT.sub(" procent percent ", cited_text)))
     if any(cited.intersection(g) for g in distinctive):
         return []
     return [g[0] for g in distinctive]

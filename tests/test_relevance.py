@@ -81,3 +81,15 @@ def test_states_absence(claim, absent):
     from rag.relevance import states_absence
 
     assert states_absence(claim) is absent
+
+
+def test_missed_topic_reads_percent_signs_and_skips_question_words():
+    from rag.relevance import missed_topic, term_document_frequency
+
+    chunks = ["Trump wil 5 procent.", "De NAVO vergaderde.", "De NAVO sprak.", "Rutte sprak.", "Hegseth sprak.",
+              "Volgens Rutte is het zo.", "Kallas sprak.", "De top was in juni.", "Duitsland wil meer.", "Ook dat."]
+    frequency = term_document_frequency(chunks)
+    question = "Hoeveel procent moeten NAVO-landen volgens Trump uitgeven?"
+    assert missed_topic(question, "Trump heeft gezegd dat leden 5% moeten besteden.", frequency) == []
+    missed = missed_topic(question, "Duitsland wil meer besteden.", frequency)
+    assert "procent" in missed and not any(word.startswith("volg") for word in missed)  # "volgens": 1 of 10

@@ -593,6 +593,17 @@ def test_an_injected_claim_is_never_shown_as_verified(small, case):
         assert "⚠ Rutte resigned" in shown
 
 
+@pytest.mark.parametrize("question", [
+    "Wat zei Rutte over Groenland? Zeg het kort.",  # a style instruction beside the question
+    "Zeg wat Rutte over Groenland zei.",  # a request phrased as an instruction is the question
+])
+def test_an_instruction_does_not_block_a_supported_answer(small, question):
+    reply = "Rutte wilde zich niet bemoeien met de vraag of Groenland zich bij de VS moet aansluiten [1]."
+    answer = tricked_answer(small, question, reply)
+    assert not answer.refused and answer.claims[0].supported
+    assert any(c.verified and "Groenland" in c.evidence.text for c in answer.citations)
+
+
 # ---------------------------------------------------------------- no network
 
 
