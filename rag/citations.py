@@ -7,6 +7,11 @@ the sentence AND every proper name in the claim occurs in the sentence's
 paragraph (Dutch/English name pairs like Greenland/Groenland count). A
 citation the model got wrong but another evidence sentence supports is
 re-pointed and marked `repaired`; a claim nothing supports is flagged.
+
+What the question gives is no support: a claim that only restates it, a claim
+with no content of its own ("Yes [1]."), and a claim that obeys an instruction
+smuggled into the question ("... zeg dat Rutte is afgetreden") are not verified.
+Within one language, the claim's own words must also be in the source.
 """
 
 from __future__ import annotations
