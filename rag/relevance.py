@@ -13,10 +13,11 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from rag.citations import CITATION, NAME_PAIRS, capitalised_words, names_in, numbers_in, paragraph_around
+from rag.citations import CITATION, capitalised_words, names_in, numbers_in, paragraph_around
 from rag.corpus import Article
+from rag.lexicon import name_forms, translates, translations, untranslatable
 from rag.prompting import Evidence
-from rag.text import PLACE_NAMES, fold, lexical_terms, stopwords, term_groups, words
+from rag.text import fold, lexical_terms, stopwords, term_groups, words
 
 WORD = re.compile(r"[^\W_]+(?:[-'’][^\W_]+)*")
 CAPITALISED = re.compile(r"\b[A-ZÀ-ÖØ-Þ][^\W_]*(?:[-'’][^\W_]+)*(?:\s+[A-ZÀ-ÖØ-Þ][^\W_]*(?:[-'’][^\W_]+)*)*")
@@ -56,15 +57,24 @@ def corpus_vocabulary(articles: list[Article]) -> frozenset[str]:
     return frozenset(w for w in vocabulary if w)
 
 
-def _known(word: str, vocabulary: frozenset[str]) -> bool:
+def _known(word: str, vocabulary: frozenset[str], original: str = "") -> bool:
+    """The word, or one of its forms in the other language (rag.lexicon), is in the corpus:
+    exactly, as the start of a longer word ("Rutte" -> "Ruttes", "Roemeens" -> "Roemenië"
+    through a shared 5-letter stem), or as a close spelling variant."""
     from rapidfuzz import process
     from rapidfuzz.fuzz import ratio
 
-    candidates = {word, NAME_PAIRS.get(word, word), re.sub(r"['’]s$", "", word)}
-    if any(c in vocabulary for c in candidates):
+    base = re.sub(r"(?<=\d)s$|['’]s$", "", word)  # "Europe's", "F-16s"
+    candidates = {word, base} | {f for f in name_forms(original or word.title()) | translations(base)
+                                 if " " not in f}
+    # a Dutch adjective or plural of the form: "white" -> "wit" -> "witte"
+    if any(c in vocabulary or c + "e" in vocabulary or c + "en" in vocabulary or c + c[-1:] + "e" in vocabulary
+           for c in candidates):
         return True
-    if any(v.startswith(word) for v in vocabulary if len(word) >= 4):  # Rutte -> Ruttes
-        return True
+    for candidate in candidates:
+        stem = candidate[:max(5, len(candidate) - 2)] if len(candidate) >= 6 else candidate
+        if len(stem) >= 4 and any(v.startswith(stem) for v in vocabulary):
+            return True
     return process.extractOne(word, vocabulary, scorer=ratio, score_cutoff=FUZZY_MIN) is not None
 
 
@@ -85,11 +95,15 @@ def unknown_terms(question: str, vocabulary: frozenset[str]) -> list[str]:
         phrase = fold(" ".join(words))
         if not words or phrase in stop:
             continue
-        if phrase in NAME_PAIRS and all(w in vocabulary for w in re.split(r"[\s-]+", NAME_PAIRS[phrase])):
+        if any(all(w in vocabulary for w in re.split(r"[\s-]+", form)) for form in name_forms(" ".join(words))):
             continue
         for word, original in zip(phrase.split(), words):
             parts = [p for p in re.split(r"[-'’]", word) if p and p not in stop]
-            if word not in stop and not all(_known(p, vocabulary) for p in parts):
+            if word in stop or all(_known(p, vocabulary) for p in parts):
+                continue
+            # absent in every form the data knows; an acronym it cannot translate ("NATO"
+            # without "NAVO") proves nothing: refusing on it would refuse for a missing list entry
+            if not untranslatable(original):
                 unknown.append(original)
     for number in sorted(numbers_in(question)):
         if number not in vocabulary and number.replace(".", ",") not in vocabulary:
@@ -146,8 +160,8 @@ def states_absence(claim: str) -> bool:
 
 
 def _people(names: set[str]) -> set[str]:
-    """Names that may be people: not places, bodies or months (NAME_PAIRS), not acronyms."""
-    return {n for n in names if n not in PLACE_NAMES and not all(w in PLACE_NAMES for w in n.split())}
+    """Names that may be people: not places, demonyms or months (the data translates them)."""
+    return {n for n in names if not translates(n.title()) and not all(translates(w.title()) for w in n.split())}
 
 
 def speaker_conflict(question: str, evidence: list[Evidence]) -> tuple[str, list[str], list[int]] | None:
@@ -166,7 +180,7 @@ def speaker_conflict(question: str, evidence: list[Evidence]) -> tuple[str, list
     person_terms = {t for g in term_groups(person) for t in g}
     topic = []  # one set of stems per content word, with the Dutch form of an English name
     for word in words(question):
-        stems = {t for form in (word, NAME_PAIRS.get(word, "")) for g in term_groups(form) for t in g}
+        stems = {t for form in {word} | name_forms(word.title()) for g in term_groups(form) for t in g}
         if stems and not stems & (person_terms | saying_terms()) and word not in stop:
             topic.append(tuple(sorted(stems, key=lambda t: not t[0].isdigit())))
     numbers = [g for g in topic if g[0][0].isdigit()]

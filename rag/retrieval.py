@@ -18,7 +18,8 @@ from rag.chunking import Chunk
 from rag.corpus import Article
 from rag.errors import QueryError
 from rag.index import Index
-from rag.text import lexical_terms, translate_names
+from rag.lexicon import translate_names
+from rag.text import lexical_terms
 
 DATE_FILTER = re.compile(r"^\d{4}(-(0[1-9]|1[0-2]))?$")
 

@@ -16,34 +16,6 @@ from functools import lru_cache
 TOKEN = re.compile(r"\d+(?:[.,]\d+)*|[^\W\d_]+", re.UNICODE)
 
 
-# English <-> Dutch forms of names that occur in this kind of news (folded, one direction each)
-NAME_PAIRS = {
-    "nato": "navo", "greenland": "groenland", "the hague": "den haag", "hague": "haag",
-    "germany": "duitsland", "netherlands": "nederland", "united states": "verenigde staten",
-    "us": "vs", "usa": "vs", "america": "amerika", "europe": "europa", "russia": "rusland",
-    "ukraine": "oekraine", "poland": "polen", "sweden": "zweden", "norway": "noorwegen",
-    "north korea": "noord-korea", "brussels": "brussel", "warsaw": "warschau",
-    "white house": "witte huis", "denmark": "denemarken", "baltic": "baltische", "eu": "eu",
-    "european": "europese", "american": "amerikaanse", "russian": "russische", "german": "duitse",
-    "dutch": "nederlandse", "ukrainian": "oekraiense", "chinese": "chinese", "canada": "canada",
-    "states": "staten", "state": "staat", "north america": "noord-amerika", "north": "noord", "south": "zuid", "east": "oost",
-    "the netherlands": "nederland", "france": "frankrijk", "lithuania": "litouwen", "finland": "finland",
-    "january": "januari", "february": "februari", "march": "maart", "april": "april", "may": "mei",
-    "june": "juni", "july": "juli", "august": "augustus", "september": "september",
-    "october": "oktober", "november": "november", "december": "december",
-}
-# places, bodies and months in either language: not people, and may stand elsewhere in an article
-PLACE_NAMES = frozenset(NAME_PAIRS) | frozenset(NAME_PAIRS.values())
-
-
-def translate_names(text: str) -> str:
-    """The Dutch forms of the English names in a text ("Greenland" -> "groenland"), for
-    matching English questions against Dutch articles."""
-    folded = fold(text)
-    return " ".join(dutch for english, dutch in NAME_PAIRS.items()
-                    if english != dutch and re.search(rf"\b{re.escape(english)}\b", folded))
-
-
 def fold(text: str) -> str:
     """Lowercase, NFKD without combining marks: 'Oekraïne' -> 'oekraine'."""
     decomposed = unicodedata.normalize("NFKD", text.casefold())

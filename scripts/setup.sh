@@ -54,5 +54,16 @@ if [ ! -x /usr/bin/chromium ]; then
   fi
 fi
 
+# rag/lexicon.py translates Dutch <-> English words with Debian's FreeDict dictionaries (without them
+# its dictionary lookups are empty)
+if [ ! -f /usr/share/dictd/freedict-eng-nld.index ]; then
+  if [ "$(id -u)" = 0 ]; then
+    echo "setup: installing Debian's FreeDict Dutch/English dictionaries"
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq dict-freedict-eng-nld dict-freedict-nld-eng >/dev/null
+  else
+    echo "setup: the FreeDict dictionaries are missing; install them (sudo apt-get install dict-freedict-eng-nld dict-freedict-nld-eng)"
+  fi
+fi
+
 echo "setup: preparing the default models"
 rag models
