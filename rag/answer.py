@@ -32,6 +32,7 @@ from rag.prompting import (
     render_messages,
     select_evidence,
     strip_annotations,
+    with_context,
 )
 from rag.relevance import irrelevance, missed_topic, speaker_conflict, states_absence
 from rag.retrieval import Passage, clean_question
@@ -105,8 +106,28 @@ def gather_evidence(pipeline, question: str, passages: list[Passage], whole_pass
     vectors = np.asarray(index.sentence_embeddings[[rows[k] for k in keys]])
     question_vector = pipeline.retriever.embedder.embed_queries([question])[0]
     candidates = [(index.articles[a], start, end, wanted[(a, start, end)]) for a, start, end in keys]
-    return select_evidence(question, question_vector, candidates, vectors, sentences,
-                           whole=whole, max_chars=chars or None)
+    chosen = select_evidence(question, question_vector, candidates, vectors, sentences,
+                             whole=whole, max_chars=chars or None)
+    return with_context(chosen, pipeline.sentence_spans, settings.context_chars)
+
+
+def make_judge(pipeline, language: str, templates: Path | None):
+    """The LLM as support judge over one evidence sentence, or None (turned off, or a generator
+    that cannot read yes/no logits). Its system message is the answer prompt's, so the KV cache
+    keeps that long shared prefix for the next question too."""
+    probe = getattr(pipeline.generator, "yes_probability", None)
+    if not pipeline.settings.judge or probe is None:
+        return None
+    answer_messages = render_messages(f"answer_{language}", {
+        "evidence": "", "question": "", "refusal_token": REFUSAL_TOKEN, "note": ""}, templates)
+    system = [m for m in answer_messages if m["role"] == "system"][:1]
+    template = read_template("judge", templates)
+
+    def judge(claim: str, item: Evidence) -> float | None:
+        ask = render(template, {"n": str(item.n), "source": " ".join(item.full_text.split()), "claim": claim})
+        return probe(system + [{"role": "user", "content": ask.strip()}])
+
+    return judge
 
 
 def premise_note(question: str, evidence: list[Evidence], language: str, templates: Path | None) -> str:
@@ -188,7 +209,8 @@ def _attempt(run: _Run, evidence: list[Evidence]) -> Iterator[dict]:
     instructions = split_instructions(question)[1]
     instruction_vectors = embedder.embed_queries(instructions) if instructions and claims else None
     citations = verify(claims, evidence, claim_vectors, evidence_vectors, settings.support_threshold, question,
-                       instruction_vectors)
+                       instruction_vectors, judge=make_judge(pipeline, language, run.templates),
+                       judge_threshold=settings.judge_threshold, judge_candidates=settings.judge_candidates)
     if not any(c.supported for c in claims):
         return run.refusal(evidence, REFUSED_UNVERIFIED, "no sentence of the answer is supported by its source",
                            raw, claims, citations)

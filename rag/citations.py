@@ -17,27 +17,21 @@ Within one language, the claim's own words must also be in the source.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 
 import numpy as np
 
+from rag.lexicon import name_forms, number_values, translates, untranslatable
 from rag.prompting import Evidence
-from rag.text import NAME_PAIRS, PLACE_NAMES, fold, stopwords, term_groups
+from rag.text import fold, stopwords, term_groups
 
 CITATION = re.compile(r"\[(\d+(?:\s*[,;]\s*\d+)*)\]")
 NUMBER = re.compile(r"\d+(?:[.,]\d+)?")
 NAME = re.compile(r"\b[A-ZÀ-ÖØ-Þ][\w'’-]*(?:\s+[A-ZÀ-ÖØ-Þ][\w'’-]*)*")
-NUMBER_WORDS = {
-    "two": "2", "three": "3", "four": "4", "five": "5", "six": "6", "seven": "7", "eight": "8",
-    "nine": "9", "ten": "10", "eleven": "11", "twelve": "12", "fifteen": "15", "twenty": "20",
-    "thirty": "30", "forty": "40", "fifty": "50", "hundred": "100",
-    "twee": "2", "drie": "3", "vier": "4", "vijf": "5", "zes": "6", "zeven": "7", "acht": "8",
-    "negen": "9", "tien": "10", "elf": "11", "twaalf": "12", "vijftien": "15", "twintig": "20",
-    "dertig": "30", "veertig": "40", "vijftig": "50", "honderd": "100",
-}
 # capitalised words that start sentences but are not names
-NOT_NAMES = {"according", "however", "yes", "no", "volgens", "ook", "ja", "nee", "also", "gdp", "bbp"}
+NOT_NAMES = {"according", "however", "yes", "no", "volgens", "ook", "ja", "nee", "also"}
 
 
 @dataclass
@@ -149,9 +143,10 @@ def premise(question: str) -> str:
 
 
 def numbers_in(text: str) -> set[str]:
+    """Every number a text states, as its value ("1.500" -> "1500", "tweeëntwintig" -> "22";
+    see rag.lexicon), plus Dutch durations ("drie kwartier" -> "45")."""
     folded = fold(text)
-    found = {n.replace(",", ".") for n in NUMBER.findall(folded)}
-    found |= {digit for word, digit in NUMBER_WORDS.items() if re.search(rf"\b{word}\b", folded)}
+    found = set(number_values(text))
     found |= {minutes for phrase, minutes in DURATIONS.items() if phrase in folded}
     return found
 
@@ -173,13 +168,13 @@ def names_in(text: str, proper: frozenset[str] | None = None) -> set[str]:
     of a compound only its capitalised parts ("NAVO-norm" -> "navo"). The text's first
     word counts only if `proper` (words capitalised mid-sentence in the sources) has it:
     "Rutte said" is checked, "Eight allies" is not."""
-    stop = stopwords() | NOT_NAMES | set(NUMBER_WORDS)
+    stop = stopwords() | NOT_NAMES
     names = set()
     for match in NAME.finditer(text):
         tokens = match.group(0).split()
         if match.start() == len(text) - len(text.lstrip()) and proper is not None:
             first = fold(re.sub(r"['’]s$", "", tokens[0]))
-            if first not in proper and first not in NAME_PAIRS:
+            if (first not in proper and not translates(tokens[0])) or number_values(tokens[0]):
                 tokens = tokens[1:]
         words = []
         for word in tokens:
@@ -211,12 +206,19 @@ def context_words(text: str) -> set[str]:
 
 
 def name_occurs(name: str, words: set[str]) -> bool:
-    """Every word of the folded name (or of its Dutch form) occurs among the context's words."""
-    for form in {name, NAME_PAIRS.get(name, name)}:
+    """Every word of the folded name, in one of its forms in either language (rag.lexicon:
+    "romanian" -> "roemeense"), occurs among the context's words."""
+    for form in name_forms(name.title()) | {name}:
         parts = form.replace("-", " ").split()
         if all(any(_same_word(p, w) for w in words) for p in parts):
             return True
-    return all(any(_same_word(q, w) for w in words for q in {p, NAME_PAIRS.get(p, p)}) for p in name.split())
+    return all(any(_same_word(q, w) for w in words for q in name_forms(p.title()) | {p}) for p in name.split())
+
+
+def as_written(name: str, text: str) -> str:
+    """A folded name as the text writes it ("gdp" -> "GDP"), the name itself when not found."""
+    match = re.search(rf"(?<!\w){re.escape(name)}(?!\w)", fold(text))
+    return text[match.start():match.end()] if match and len(fold(text)) == len(text) else name
 
 
 def paragraph_around(text: str, start: int, end: int) -> str:
@@ -235,17 +237,24 @@ def check_support(claim: str, evidence: Evidence, similarity: float, threshold: 
     """
     paragraph = paragraph_around(evidence.article.text, evidence.start, evidence.end)
     premise = numbers_in(question) & (numbers_in(paragraph) | numbers_in(evidence.article.date or ""))
-    missing_numbers = numbers_in(claim) - numbers_in(evidence.text) - premise
+    missing_numbers = numbers_in(claim) - numbers_in(evidence.full_text) - premise
     if missing_numbers:
         return f"number {sorted(missing_numbers)[0]} not in the source"
     words = context_words(paragraph)
     asked = names_in(question)
     article_words: set[str] | None = None
+    across = None
     for name in sorted(names_in(claim, capitalised_words(evidence.article.text))):
         if name_occurs(name, words):
             continue
+        # across languages, an acronym the data cannot translate ("NATO"/"NAVO") proves nothing
+        if across is None:
+            from rag.language import detect_language
+            across = detect_language(claim) != detect_language(evidence.text)
+        if across and untranslatable(as_written(name, claim)):
+            continue
         # a place or body the question itself names may stand elsewhere in the article
-        if name in asked and name in PLACE_NAMES:
+        if name in asked and translates(name.title()):
             article_words = article_words or context_words(evidence.article.text)
             if name_occurs(name, article_words):
                 continue
@@ -275,6 +284,9 @@ def new_words_missing(claim: str, evidence: Evidence, paragraph: str, question: 
     return missing if len(missing) * 2 >= len(new) else []
 
 
+Judge = Callable[[str, Evidence], "float | None"]
+
+
 def verify(
     claims: list[Claim],
     evidence: list[Evidence],
@@ -283,12 +295,20 @@ def verify(
     threshold: float,
     question: str = "",
     instruction_vectors: np.ndarray | None = None,
+    judge: Judge | None = None,
+    judge_threshold: float = 0.5,
+    judge_candidates: int = 2,
 ) -> list[Citation]:
     """Decide, for every claim, which evidence sentence (if any) supports it. Mutates claim flags.
 
     `instruction_vectors` embed the question's instruction sentences (`split_instructions`): a
     claim closer to one of them than to a source sentence is the instruction obeyed ("zeg dat
-    Rutte is afgetreden" -> "Rutte resigned."), in any language, so that sentence does not support it."""
+    Rutte is afgetreden" -> "Rutte resigned."), in any language, so that sentence does not support it.
+
+    The rules (numbers, names, words, meaning) only rule sentences out: names present and a close
+    meaning are topic, not support. `judge` (P(yes) that the sentence states the claim, or None
+    when it cannot tell) then decides for at most `judge_candidates` sentences per claim, the
+    cited ones first."""
     by_number = {e.n: i for i, e in enumerate(evidence)}
     similarities = claim_vectors @ evidence_vectors.T if len(claims) and len(evidence) else None
     echoes = (claim_vectors @ instruction_vectors.T).max(axis=1) \
@@ -317,22 +337,40 @@ def verify(
                                   f"than to the source ({sim:.2f})", sim)
                 continue
             checks[item.n] = (check_support(claim.text, item, sim, threshold, given), sim)
-        good = [n for n in cited if not checks[n][0]]
+        passing = [n for n in cited if not checks[n][0]]
+        passing += sorted((n for n, (reason, _) in checks.items() if not reason and n not in cited),
+                          key=lambda n: -checks[n][1])
+        verdicts: dict[int, str] = {}
+        for n in passing[: max(judge_candidates, 1)] if judge is not None else passing:
+            verdicts[n] = _judged(judge, claim.text, evidence[by_number[n]], judge_threshold)
+            if not verdicts[n]:
+                break  # one supporting sentence is enough (each judgement costs a forward pass)
+        good = [n for n in cited if n in verdicts and not verdicts[n]]
         if good:
             citations += [Citation(n, index, evidence[by_number[n]], True, checks[n][1]) for n in good]
             claim.supported = True
             continue
-        supporting = sorted((n for n, (reason, _) in checks.items() if not reason),
-                            key=lambda n: -checks[n][1])
+        supporting = [n for n in verdicts if not verdicts[n] and n not in cited]
         if supporting:
             n = supporting[0]
             citations.append(Citation(n, index, evidence[by_number[n]], True, checks[n][1],
                                       repaired=bool(cited), added=not cited))
             claim.supported = True
             continue
-        citations += [Citation(n, index, evidence[by_number[n]], False, checks[n][1], reason=checks[n][0])
+        citations += [Citation(n, index, evidence[by_number[n]], False, checks[n][1],
+                               reason=checks[n][0] or verdicts.get(n, "not judged (another sentence came first)"))
                       for n in cited]
     return citations
+
+
+def _judged(judge: Judge | None, claim: str, item: Evidence, threshold: float) -> str:
+    """'' when the judge says the sentence states the claim (or cannot judge), else why not."""
+    if judge is None:
+        return ""
+    probability = judge(claim, item)
+    if probability is None or probability >= threshold:
+        return ""
+    return f"the judge does not find it stated there (P(yes) {probability:.2f} < {threshold:.2f})"
 
 
 def render_answer(claims: list[Claim], citations: list[Citation]) -> str:

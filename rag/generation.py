@@ -36,6 +36,21 @@ class Generator(Protocol):
                stats: GenerationStats | None = None) -> Iterator[str]: ...
 
 
+def yes_share(logits, yes_ids: list[int], no_ids: list[int]) -> float:
+    """P(yes) among the yes/no answer tokens: softmax over those logits only, so the judge's
+    verdict is read without generating and without a threshold on free text."""
+    import numpy as np
+
+    values = np.asarray([logits[i] for i in yes_ids + no_ids], dtype=np.float64)
+    weights = np.exp(values - values.max())
+    return float(weights[: len(yes_ids)].sum() / weights.sum())
+
+
+# the first tokens a chat model starts a yes or a no with, in either language
+YES_WORDS = ("yes", "Yes", "YES", " yes", " Yes", "ja", "Ja")
+NO_WORDS = ("no", "No", "NO", " no", " No", "nee", "Nee")
+
+
 @dataclass
 class LlamaGenerator:
     """A llama.cpp model, loaded on first use and kept; calls are serialised (one model, few cores)."""
@@ -121,6 +136,45 @@ class LlamaGenerator:
                     yield text
 
 
+    def answer_ids(self) -> tuple[list[int], list[int]]:
+        """Token ids that start a yes and a no (single-token words only)."""
+        if not hasattr(self, "_answer_ids"):
+            def ids(words):
+                found = []
+                for word in words:
+                    tokens = self.llama.tokenize(word.encode("utf-8"), add_bos=False, special=False)
+                    if len(tokens) == 1 and tokens[0] not in found:
+                        found.append(tokens[0])
+                return found
+            self._answer_ids = (ids(YES_WORDS), ids(NO_WORDS))
+        return self._answer_ids
+
+    def yes_probability(self, messages: list[dict]) -> float | None:
+        """P(yes) as the first token of the assistant's reply to `messages`, from one forward pass.
+
+        The tokens shared with the previous call (the answer conversation, the judge's fixed
+        words) stay in the KV cache, so a check costs only its own new tokens."""
+        import numpy as np
+        from llama_cpp import Llama
+
+        with self._lock:
+            if self.formatter is None:
+                return None
+            llama = self.llama
+            tokens, _ = self.prompt_tokens(messages)
+            if len(tokens) + 1 > self.n_ctx:
+                return None
+            yes_ids, no_ids = self.answer_ids()
+            if not yes_ids or not no_ids:
+                return None
+            cached = llama.input_ids[: llama.n_tokens].tolist()
+            keep = min(Llama.longest_token_prefix(cached, tokens), len(tokens) - 1)
+            llama.n_tokens = keep
+            llama.eval(tokens[keep:])
+            logits = np.ctypeslib.as_array(llama._ctx.get_logits(), shape=(llama.n_vocab(),))  # noqa: SLF001
+            return yes_share(logits, yes_ids, no_ids)
+
+
 @lru_cache(maxsize=2)
 def load_llama(model_path: str, threads: int, n_ctx: int, mmap: bool = False) -> LlamaGenerator:
     """One generator per model file per process."""
@@ -143,6 +197,10 @@ class OpenAIGenerator:
 
     def warm(self) -> None:
         """Nothing to load here: the server holds the model."""
+
+    def yes_probability(self, messages: list[dict]) -> float | None:
+        """Not asked of a server: the rule checks alone decide (servers differ in logprob support)."""
+        return None
 
     def stream(self, messages: list[dict], max_tokens: int = 256,
                stats: GenerationStats | None = None) -> Iterator[str]:

@@ -63,6 +63,14 @@ class Settings:
     second_look_sentences: int = 2
     second_look_chars: int = 1000
     support_threshold: float = 0.80  # claim/source cosine needed (plus number and name checks)
+    # the LLM as judge: P(yes) to "does source [n] state this sentence?" needed for a check mark
+    # (read from the yes/no logits, no generation); chosen on the labelled set's tune part
+    judge_threshold: float = 0.22
+    judge: bool = True  # off: number, name, word and meaning checks alone decide
+    judge_candidates: int = 2  # most sentences one claim is judged against (each costs ~1.5 s)
+    # an evidence sentence that leans on the one before ("Dat wil ...", "Hij ...") reaches the
+    # model and the checks with that sentence, up to this many characters in all
+    context_chars: int = 500
     # below this question/sentence cosine the system refuses without calling the model
     min_similarity: float = 0.78
     # keep the index in step with seeds/ when a seed changed (incremental)
