@@ -105,6 +105,14 @@ class Pipeline:
         return {(s.article_id, s.start, s.end): row for row, s in enumerate(self.index.sentences)}
 
     @cached_property
+    def sentence_spans(self) -> dict[str, list[tuple[int, int]]]:
+        """Every article's sentence spans in reading order (for the context a sentence leans on)."""
+        spans: dict[str, list[tuple[int, int]]] = {}
+        for article_id, start, end in sorted(self.sentence_rows):
+            spans.setdefault(article_id, []).append((start, end))
+        return spans
+
+    @cached_property
     def vocabulary(self) -> frozenset[str]:
         from rag.relevance import corpus_vocabulary
 

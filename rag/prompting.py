@@ -35,16 +35,26 @@ class Evidence:
     score: float  # selection score (higher = more relevant)
     dense: float  # cosine(question, sentence)
     lexical: float  # share of the question's terms found in the sentence
+    # start of the sentence(s) it leans on ("Dat wil Zweden al volgend jaar." needs the one
+    # before); equal to `start` when it stands alone
+    context_start: int = -1
 
     @property
     def text(self) -> str:
         return self.article.text[self.start:self.end]
 
+    @property
+    def full_text(self) -> str:
+        """The sentence with what it leans on: what the model reads and the checks test."""
+        begin = self.context_start if 0 <= self.context_start < self.start else self.start
+        return self.article.text[begin:self.end]
+
     def as_json(self) -> dict:
         return {"n": self.n, "article": self.article.source, "title": self.article.title,
                 "date": self.article.date, "start": self.start, "end": self.end, "text": self.text,
                 "score": round(self.score, 4), "dense": round(self.dense, 4),
-                "lexical": round(self.lexical, 4)}
+                "lexical": round(self.lexical, 4),
+                "context_start": self.context_start if 0 <= self.context_start < self.start else self.start}
 
 
 def prompts_dir(custom: Path | None = None) -> Path:
@@ -82,12 +92,6 @@ def refusal_text(language: str, directory: Path | None = None) -> str:
     return read_template(f"refusal_{language}", directory).strip()
 
 
-DUTCH_NUMBER_WORDS = {
-    "twee": 2, "drie": 3, "vier": 4, "vijf": 5, "zes": 6, "zeven": 7, "acht": 8, "negen": 9, "tien": 10,
-    "elf": 11, "twaalf": 12, "vijftien": 15, "twintig": 20, "dertig": 30, "veertig": 40, "vijftig": 50,
-    "honderd": 100, "duizend": 1000,
-}
-DUTCH_NUMBER = re.compile(r"\b(" + "|".join(DUTCH_NUMBER_WORDS) + r")\b(?! kwartier)", re.IGNORECASE)
 DUTCH_DURATIONS = {"drie kwartier": "45 minuten", "een kwartier": "15 minuten", "half uur": "30 minuten"}
 ANNOTATION = re.compile(r"\b([^\W\d_]+(?: kwartier)?) \((\d+(?: minuten)?)\)")
 
@@ -98,7 +102,12 @@ def annotate_numbers(text: str) -> str:
     and their checks use the original sentence."""
     for phrase, meaning in DUTCH_DURATIONS.items():
         text = re.sub(rf"\b({phrase})\b", rf"\1 ({meaning})", text, flags=re.IGNORECASE)
-    return DUTCH_NUMBER.sub(lambda m: f"{m.group(1)} ({DUTCH_NUMBER_WORDS[m.group(1).lower()]})", text)
+    from rag.lexicon import number_words_in
+
+    for _start, end, value in reversed(number_words_in(text)):
+        if not re.match(r"\s*(?:\(|kwartier)", text[end:]):
+            text = f"{text[:end]} ({value}){text[end:]}"
+    return text
 
 
 def strip_annotations(text: str, language: str = "nl") -> str:
@@ -110,7 +119,41 @@ def strip_annotations(text: str, language: str = "nl") -> str:
 
 
 def format_evidence(evidence: list[Evidence]) -> str:
-    return "\n".join(f"[{e.n}] {annotate_numbers(' '.join(e.text.split()))}" for e in evidence)
+    return "\n".join(f"[{e.n}] {annotate_numbers(' '.join(e.full_text.split()))}" for e in evidence)
+
+
+# Closed-class words (pronouns, demonstratives, connectives) that make a sentence lean on the one
+# before when they open it: grammar of the two languages, not facts of any corpus.
+LEANING_OPENERS = frozenset(
+    "dat dit die deze daar daarmee daarom daarna daarvoor daardoor daarbij daarin daarop hij zij ze "
+    "hun haar zijn hem ook bovendien toch "
+    "he she it they this that these those his her their its also but".split())
+
+
+def leans_on_previous(sentence: str) -> bool:
+    """True when the sentence's first word is a pronoun or demonstrative ("Dat wil Zweden al
+    volgend jaar.", "She called it too little."): alone it does not say who or what."""
+    opening = re.findall(r"[^\W\d_]+", fold(sentence.lstrip(" \"'„“”‘’(")))[:1]
+    return bool(opening) and opening[0] in LEANING_OPENERS
+
+
+def with_context(evidence: list[Evidence], starts_by_article: dict[str, list[tuple[int, int]]],
+                 max_chars: int) -> list[Evidence]:
+    """Give every evidence sentence that leans on the one before that sentence too (same
+    paragraph, within `max_chars` for both)."""
+    from dataclasses import replace
+
+    out = []
+    for item in evidence:
+        spans = starts_by_article.get(item.article.id, [])
+        previous = [(s, e) for s, e in spans if e <= item.start]
+        if previous and max_chars and leans_on_previous(item.text):
+            start, _ = previous[-1]
+            between = item.article.text[start:item.start]
+            if "\n\n" not in between.strip() and item.end - start <= max_chars:
+                item = replace(item, context_start=start)
+        out.append(item)
+    return out
 
 
 def select_evidence(
