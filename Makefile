@@ -3,7 +3,7 @@
 VENV := .venv
 export HF_HUB_OFFLINE := 1
 
-.PHONY: setup run test
+.PHONY: setup run test eval-corpus2
 
 setup:
 	bash scripts/setup.sh
@@ -15,3 +15,12 @@ run: setup
 test: setup
 	$(VENV)/bin/ruff check rag tests app.py scripts
 	$(VENV)/bin/python -m pytest
+
+# the second corpus: seeds + eval/corpus2 in one folder, its own index, the test split
+# (QUESTIONS=eval/tune.jsonl for the tuning split)
+QUESTIONS ?= eval/test.jsonl
+eval-corpus2: setup
+	rm -rf out/corpus_all && mkdir -p out/corpus_all && cp seeds/*.txt eval/corpus2/*.txt out/corpus_all/
+	$(VENV)/bin/rag index --seeds out/corpus_all --index out/index_all
+	$(VENV)/bin/rag eval --seeds out/corpus_all --index out/index_all --questions $(QUESTIONS) \
+		--out out/eval_$(basename $(notdir $(QUESTIONS)))

@@ -125,7 +125,9 @@ def create_app(pipeline):
     def api_cite(text: str, limit: int = 3) -> dict:
         """Where a quote or claim comes from; the same JSON as `rag cite --json`."""
         try:
-            return {"text": text, "matches": [m.as_json() for m in pipeline.cite(text, limit=int(limit))]}
+            found = pipeline.cite(text, limit=int(limit))
+            return {"text": text, "matches": [m.as_json() for m in found if m.kind != "closest"],
+                    "closest": [m.as_json() for m in found if m.kind == "closest"]}
         except RagError as exc:
             raise gr.Error(str(exc)) from None
 

@@ -188,12 +188,14 @@ def cite(text: str, settings: Settings, limit: int, as_json: bool) -> None:
     from rag.retrieval import clean_question
 
     clean_question(text, settings.max_question_chars)
-    matches = open_pipeline(settings).cite(text, limit=limit)
+    found = open_pipeline(settings).cite(text, limit=limit)
+    matches = [m for m in found if m.kind != "closest"]
     if as_json:
-        emit_json({"text": text, "matches": [m.as_json() for m in matches]})
+        emit_json({"text": text, "matches": [m.as_json() for m in matches],
+                   "closest": [m.as_json() for m in found if m.kind == "closest"]})
         return
     if not matches:
-        click.echo("no source found")
+        click.echo("not in the articles")
     for match in matches:
         click.echo(f"{match.article.source} ({match.article.date or 'no date'}) [{match.start}:{match.end}] "
                    f"{match.kind} {match.score:.3f}: {match.text}")

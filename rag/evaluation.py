@@ -23,6 +23,8 @@ METRIC_KEYS = (
     "n", "hit_at_1", "hit_at_5", "mrr", "fact_accuracy", "citation_precision",
     "citation_coverage", "refusal_precision", "refusal_recall", "refusal_f1",
     "language_match", "ttft_p50_s", "ttft_p95_s", "total_p50_s", "total_p95_s",
+    # beyond the shared format: what a user sees go wrong
+    "language_purity", "checked_wrong", "answerable_refused", "unanswerable_answered",
 )
 RETRIEVAL_DEPTH = 10  # MRR is computed over this many passages
 
@@ -144,6 +146,16 @@ def answer_metrics(records: list[dict]) -> dict:
     if precision is not None and recall is not None:
         metrics["refusal_f1"] = round(2 * precision * recall / (precision + recall), 4) if precision + recall else 0.0
     metrics["language_match"] = _ratio(sum(r["answer_language"] == r["lang"] for r in records), len(records))
+    # English answers with no Dutch word (names excepted; rag.lexicon.dutch_words)
+    english = [r for r in records if r["lang"] == "en" and not r["refused"]]
+    metrics["language_purity"] = _ratio(sum(not r.get("dutch_words") for r in english), len(english))
+    # of the answers shown with a check mark, the share that is wrong (unanswerable, or facts missing)
+    checked = [r for r in records if not r["refused"] and any(c["verified"] for c in r["citations"])]
+    metrics["checked_wrong"] = _ratio(sum(not r["answerable"] or not r["facts_ok"] for r in checked), len(checked))
+    metrics["answerable_refused"] = _ratio(sum(r["refused"] for r in answerable), len(answerable))
+    unanswerable_records = [r for r in records if not r["answerable"]]
+    metrics["unanswerable_answered"] = _ratio(sum(not r["refused"] for r in unanswerable_records),
+                                              len(unanswerable_records))
     ttft = [r["ttft_s"] for r in records]
     total = [r["total_s"] for r in records]
     for name, values in (("ttft", ttft), ("total", total)):
@@ -157,6 +169,7 @@ def run_answer_eval(pipeline, questions: list[Question]) -> list[dict]:
     from tqdm import tqdm
 
     from rag.language import detect_language
+    from rag.lexicon import dutch_words
 
     records = []
     for question in tqdm(questions, desc="eval", unit="q"):
@@ -178,9 +191,11 @@ def run_answer_eval(pipeline, questions: list[Question]) -> list[dict]:
             "refused": answer.refused,
             "refusal_reason": answer.refusal_reason,
             "answer_language": detect_language(answer.text),
+            "dutch_words": [] if answer.refused or question.lang != "en" else dutch_words(answer.text),
             "facts_ok": (not answer.refused) and holds_facts(answer.text, question.facts),
             "citations": citations,
             "claims_cited": claims_cited,
+            "claims": [c.text for c in answer.claims],
             "evidence": [e.as_json() for e in answer.evidence],
             "gold_rank": first_gold_rank([p.article.source for p in answer.passages], question.sources)
             if question.answerable else None,
@@ -255,6 +270,10 @@ def render_markdown(report: dict, records: list[dict], plots: list[str]) -> str:
         question, answer = (c.replace("|", "\\|").replace("\n", " ")[:160] for c in cells)
         lines.append(f"| {r['id']} | {r['lang']} | {r['gold_rank'] or ('miss' if r['answerable'] else '–')} "
                      f"| {r.get('refused', '–')} | {answer} | {question} |")
+    impure = [r for r in records if r.get("dutch_words")]
+    if impure:
+        lines += ["", "## Dutch words in English answers", "", "| id | Dutch words |", "| --- | --- |"]
+        lines += [f"| {r['id']} | {', '.join(r['dutch_words'])} |" for r in impure]
     lines += ["", "## Plots", ""] + [f"![{p}]({p})" for p in plots]
     lines += ["", "## Settings", "", "```json", json.dumps(report["settings"], indent=2), "```", ""]
     return "\n".join(lines)

@@ -4,6 +4,11 @@ Three tries, best first: exact (after normalising quotes, dashes, whitespace
 and case), fuzzy (rapidfuzz alignment, for a quote with small slips), and
 semantic (the multilingual embedder against every sentence, so an English
 paraphrase finds its Dutch source). Offsets always point into the article.
+
+A semantic neighbour is only a match when the answer checks say the sentence states the
+quote (numbers, names, words and the LLM judge of rag.citations): "Rutte zei dat hij met
+pensioen gaat" is close to every Rutte sentence and stated by none. The others come back
+as kind "closest", which callers show apart, never as the quote's source.
 """
 
 from __future__ import annotations
@@ -29,7 +34,7 @@ class Match:
     article: Article
     start: int
     end: int
-    kind: str  # exact | fuzzy | semantic
+    kind: str  # exact | fuzzy | semantic | closest (a neighbour that does not state the quote)
     score: float
 
     @property
@@ -118,24 +123,38 @@ def fuzzy_matches(articles: list[Article], quote: str) -> list[Match]:
 
 
 def semantic_matches(pipeline, quote: str, limit: int) -> list[Match]:
-    index = pipeline.index
+    """The nearest sentences; those the support checks pass are "semantic", the rest "closest"."""
+    from rag.answer import make_judge
+    from rag.citations import _judged, check_support
+    from rag.language import detect_language
+    from rag.prompting import Evidence
+
+    index, settings = pipeline.index, pipeline.settings
     if not index.sentences:
         return []
     vector = pipeline.retriever.embedder.embed_queries([quote])[0]
     scores = np.asarray(index.sentence_embeddings) @ vector
+    judge = None
     found = []
-    for row in np.argsort(-scores)[:limit]:
-        if scores[row] < SEMANTIC_MIN:
-            break
+    for rank, row in enumerate(np.argsort(-scores)[:limit]):
         sentence = index.sentences[row]
         article = index.articles[sentence.article_id]
         start, end = trim(article, sentence.start, sentence.end)
-        found.append(Match(article, start, end, "semantic", float(scores[row])))
-    return found
+        score = float(scores[row])
+        evidence = Evidence(rank + 1, article, sentence.start, sentence.end, score, score, 0.0)
+        stated = not check_support(quote, evidence, score, SEMANTIC_MIN)
+        if stated and rank < settings.judge_candidates:
+            judge = judge or make_judge(pipeline, detect_language(quote), None)
+            stated = not _judged(judge, quote, evidence, settings.judge_threshold)
+        else:
+            stated = stated and rank < settings.judge_candidates
+        found.append(Match(article, start, end, "semantic" if stated else "closest", score))
+    return sorted(found, key=lambda m: (m.kind == "closest", -m.score))
 
 
 def lookup(pipeline, text: str, limit: int = 3) -> list[Match]:
-    """Where `text` comes from, best first; empty when nothing is close enough."""
+    """Where `text` comes from, best first; kind "closest" marks neighbours that do not state it
+    (when no match exists they are all there is)."""
     quote = clean_question(text, pipeline.settings.max_question_chars)
     if not normalize_with_map(quote)[0].strip(EDGE):
         raise QueryError("the quote has no letters or digits to look up")

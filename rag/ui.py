@@ -258,16 +258,20 @@ def error_html(message: str) -> str:
 
 
 def lookup_html(text: str, matches: list) -> str:
-    """Where a quote comes from: article, date, the passage with the matching span marked."""
-    if not matches:
-        return f"<p>No source found for “{esc(text)}”.</p>"
-    cards = []
-    for match in matches:
+    """Where a quote comes from: article, date, the passage with the matching span marked.
+    Neighbours that do not state the quote (kind "closest") are shown only as such."""
+    found = [m for m in matches if m.kind != "closest"]
+    closest = [m for m in matches if m.kind == "closest"]
+    cards = [] if found else [f'<p class="not-found">Not found in the articles: no passage says “{esc(text)}”.</p>']
+    if closest and not found:
+        cards.append('<p class="meta">Closest passages (they do not say it):</p>')
+    for match in found or closest:
         article = match.article
+        label = "closest passage, not a match" if match.kind == "closest" else f"{match.kind} match"
         cards.append(
             f'<div class="src-card match">'
             f"<div>{open_link(article, escape(article.title), match.start, match.end)}</div>"
-            f'<div class="meta">{_meta(article)} · {escape(match.kind)} match, score {match.score:.2f}'
+            f'<div class="meta">{_meta(article)} · {escape(label)}, score {match.score:.2f}'
             f" · characters {match.start}–{match.end}</div>"
             f"{passage_html(article, match.start, match.end)}"
             f'<div class="meta">{open_link(article, "open in article →", match.start, match.end)}</div>'

@@ -1,0 +1,112 @@
+"""Precision and recall of each support-check candidate on the labelled claims.
+
+    python scripts/verifier_eval.py --labels eval/support_labels.jsonl --seeds out/corpus_all \
+        [--out out/verifier.json]
+
+Each row of the labels file is one (question, claim, cited sentence) from a real model answer
+with a hand label `supported`. Candidates: the embedder alone (cosine >= support_threshold),
+the rules alone (numbers, names, words), the old verifier (rules + meaning), the LLM judge alone
+and the rules + judge combination (the default). The judge threshold is chosen on the `tune`
+rows (highest recall at precision >= 0.95, else the best F1) and reported on `test`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from types import SimpleNamespace
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+
+def _scores(rows: list[dict], predicted: list[bool]) -> dict:
+    tp = sum(p and r["supported"] for r, p in zip(rows, predicted))
+    fp = sum(p and not r["supported"] for r, p in zip(rows, predicted))
+    fn = sum(not p and r["supported"] for r, p in zip(rows, predicted))
+    precision = tp / (tp + fp) if tp + fp else None
+    recall = tp / (tp + fn) if tp + fn else None
+    return {"n": len(rows), "precision": None if precision is None else round(precision, 3),
+            "recall": None if recall is None else round(recall, 3), "accepted": tp + fp}
+
+
+def _pick_threshold(rows: list[dict], key: str, gate: str | None) -> float:
+    best, best_f1 = 0.5, -1.0
+    for step in range(5, 96):
+        t = step / 100
+        predicted = [(r[gate] if gate else True) and r[key] >= t for r in rows]
+        s = _scores(rows, predicted)
+        if s["precision"] is not None and s["precision"] >= 0.95:
+            return t  # recall only falls as t rises: the lowest such t has the most recall
+        p, r = s["precision"] or 0, s["recall"] or 0
+        f1 = 2 * p * r / (p + r) if p + r else 0
+        if f1 > best_f1:
+            best, best_f1 = t, f1
+    return best
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--labels", type=Path, default=Path("eval/support_labels.jsonl"))
+    parser.add_argument("--seeds", type=Path, default=Path("out/corpus_all"))
+    parser.add_argument("--models-dir", type=Path, default=Path("models"))
+    parser.add_argument("--out", type=Path)
+    args = parser.parse_args()
+
+    from rag.answer import make_judge
+    from rag.citations import check_support, premise
+    from rag.corpus import load_corpus
+    from rag.embedding import load_embedder
+    from rag.language import detect_language
+    from rag.pipeline import load_generator
+    from rag.prompting import Evidence
+    from rag.settings import Settings
+
+    settings = Settings(models_dir=args.models_dir, seeds_dir=args.seeds)
+    articles = {a.source: a for a in load_corpus(args.seeds, settings.max_seed_bytes)}
+    rows = [json.loads(line) for line in args.labels.read_text(encoding="utf-8").splitlines() if line.strip()]
+    embedder = load_embedder(settings)
+    fake = SimpleNamespace(generator=load_generator(settings), settings=settings)
+    judges = {lang: make_judge(fake, lang, None) for lang in ("nl", "en")}
+    for row in rows:
+        article = articles[row["article"]]
+        item = Evidence(row.get("n", 1), article, row["start"], row["end"], 1.0, 1.0, 0.0,
+                        row.get("context_start", row["start"]))
+        claim_vector = embedder.embed_queries([row["claim"]])[0]
+        sentence_vector = embedder.embed_passages([item.text])[0]
+        row["similarity"] = float(claim_vector @ sentence_vector)
+        given = premise(row["question"])
+        row["rules"] = not check_support(row["claim"], item, 1.0, 0.0, given)
+        row["rules_meaning"] = not check_support(row["claim"], item, row["similarity"],
+                                                 settings.support_threshold, given)
+        row["judge"] = judges[detect_language(row["question"])](row["claim"], item)
+        row["embedder"] = row["similarity"] >= settings.support_threshold
+    tune = [r for r in rows if r.get("split") == "tune"]
+    test = [r for r in rows if r.get("split") == "test"]
+    judge_t = _pick_threshold(tune, "judge", None)
+    combined_t = _pick_threshold(tune, "judge", "rules")
+    candidates = {
+        "embedder (cosine >= support_threshold)": lambda r: r["embedder"],
+        "rules (numbers, names, words)": lambda r: r["rules"],
+        "rules + meaning (the old verifier)": lambda r: r["rules_meaning"],
+        f"judge alone (P(yes) >= {judge_t})": lambda r: r["judge"] >= judge_t,
+        f"rules + judge (P(yes) >= {combined_t})": lambda r: r["rules"] and r["judge"] >= combined_t,
+        f"rules + meaning + judge (P(yes) >= {combined_t})":
+            lambda r: r["rules_meaning"] and r["judge"] >= combined_t,
+    }
+    report = {"judge_threshold_alone": judge_t, "judge_threshold_with_rules": combined_t, "candidates": {}}
+    for name, rule in candidates.items():
+        report["candidates"][name] = {part: _scores(subset, [rule(r) for r in subset])
+                                      for part, subset in (("tune", tune), ("test", test), ("all", rows))}
+    text = json.dumps(report, indent=2)
+    print(text)
+    if args.out:
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(text + "\n", encoding="utf-8")
+        (args.out.with_suffix(".rows.jsonl")).write_text(
+            "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()
