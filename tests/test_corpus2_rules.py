@@ -1,0 +1,139 @@
+"""General rules tried on sentences of the second corpus (eval/corpus2), which the rules were not
+written for: numbers in words and with separators, demonyms across languages, evidence that
+leans on the sentence before, and the judge's place in verification."""
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from rag.citations import check_support, numbers_in, split_claims, verify
+from rag.corpus import load_corpus, parse_article
+from rag.generation import yes_share
+from rag.prompting import Evidence, leans_on_previous, with_context
+from rag.relevance import corpus_vocabulary, unknown_terms
+
+CORPUS2 = Path(__file__).resolve().parent.parent / "eval" / "corpus2"
+
+
+def _article(name: str):
+    path = CORPUS2 / name
+    return parse_article(path.name, path.read_bytes())
+
+
+def _evidence(article, *sentences: str) -> list[Evidence]:
+    items = []
+    for sentence in sentences:
+        start = article.text.index(sentence)
+        items.append(Evidence(len(items) + 1, article, start, start + len(sentence), 1.0, 0.9, 0.5))
+    return items
+
+
+POLAND = "101_polen_leger.txt"
+POLAND_NOW = "Polen geeft dit jaar 4,1 procent van zijn bbp uit aan defensie, meer dan elk ander NAVO-land, " \
+             "de Verenigde Staten inbegrepen."
+POLAND_NEXT = "Dat wil het land volgend jaar verhogen tot 4,7 procent."
+
+
+@pytest.mark.parametrize("text,numbers", [
+    ("Dat aantal moet de komende jaren groeien tot 300.000.", {"300000"}),  # Dutch thousands
+    ("The army is to grow to 300,000.", {"300000"}),  # English thousands
+    ("zo'n vijftienduizend jongeren", {"15000"}),
+    ("about 15,000 young people", {"15000"}),
+    ("anderhalf miljard euro", {"1.5"}),
+    ("tweeëntwintig vaste inwoners", {"22"}),
+    ("4,7 procent", {"4.7"}),
+    ("4.7 percent", {"4.7"}),
+])
+def test_numbers_in_words_and_with_separators_have_one_value(text, numbers):
+    assert numbers_in(text) == numbers
+
+
+def test_a_decimal_comma_is_not_a_thousands_separator():
+    assert numbers_in("4,7 procent") != numbers_in("47 procent")
+    assert numbers_in("1.500 militairen") != numbers_in("1,5 militairen")
+
+
+def test_a_sentence_opening_with_dat_leans_on_the_one_before():
+    assert leans_on_previous(POLAND_NEXT)
+    assert not leans_on_previous(POLAND_NOW)
+
+
+def test_with_context_gives_the_antecedent_within_the_budget():
+    article = _article(POLAND)
+    now, after = _evidence(article, POLAND_NOW, POLAND_NEXT)
+    spans = {article.id: [(now.start, now.end), (after.start, after.end)]}
+    (widened,) = with_context([after], spans, max_chars=500)
+    assert widened.full_text.startswith("Polen geeft dit jaar")
+    assert widened.text == POLAND_NEXT  # the cited span stays the sentence itself
+    (alone,) = with_context([after], spans, max_chars=40)  # budget too small for both
+    assert alone.full_text == POLAND_NEXT
+
+
+def test_a_number_in_the_antecedent_counts_for_the_leaning_sentence():
+    article = _article(POLAND)
+    now, after = _evidence(article, POLAND_NOW, POLAND_NEXT)
+    spans = {article.id: [(now.start, now.end), (after.start, after.end)]}
+    (widened,) = with_context([after], spans, max_chars=500)
+    claim = "Polen wil zijn defensie-uitgaven van 4,1 procent volgend jaar verhogen tot 4,7 procent."
+    assert "4.1" in check_support(claim, after, 0.95, 0.8)
+    assert check_support(claim, widened, 0.95, 0.8) == ""
+
+
+def test_an_invented_number_is_rejected_in_another_article_too():
+    article = _article(POLAND)
+    (item,) = _evidence(article, POLAND_NOW)
+    assert "number" in check_support("Polen geeft dit jaar 3,5 procent uit aan defensie.", item, 0.95, 0.8)
+
+
+@pytest.fixture(scope="module")
+def corpus2_vocabulary():
+    return corpus_vocabulary(load_corpus(CORPUS2))
+
+
+@pytest.mark.parametrize("question", [
+    "What did the Romanian president say about the drone?",  # Roemeense, from CLDR demonyms
+    "How large will the Polish army become?",
+    "What did the Turkish government want from Sweden?",
+    "Which jets did Belgium order?",
+    "What did Iohannis say?",  # a name harvested from the corpus
+])
+def test_demonyms_and_names_in_english_are_known_from_dutch_articles(question, corpus2_vocabulary):
+    assert unknown_terms(question, corpus2_vocabulary) == []
+
+
+def test_a_name_the_corpus_lacks_is_still_unknown(corpus2_vocabulary):
+    assert unknown_terms("Wie won de Giro d'Italia?", corpus2_vocabulary) == ["Giro", "Italia"]
+
+
+def test_yes_share_is_a_softmax_over_the_answer_tokens_only():
+    logits = np.full(10, -50.0)
+    logits[[1, 2]] = [2.0, 0.0]  # yes tokens
+    logits[[3]] = [2.0]  # no token
+    share = yes_share(logits, [1, 2], [3])
+    assert share == pytest.approx((np.e ** 2 + 1) / (2 * np.e ** 2 + 1))
+    assert yes_share(logits, [3], [1]) == pytest.approx(0.5)
+
+
+def _verify_with(judge):
+    article = _article(POLAND)
+    evidence = _evidence(article, POLAND_NOW)
+    claims = split_claims("Polen geeft dit jaar 4,1 procent van zijn bbp uit aan defensie [1].")
+    vectors = np.ones((1, 2)) / np.sqrt(2)  # claim and sentence: same direction
+    citations = verify(claims, evidence, vectors, vectors.copy(), 0.8, judge=judge, judge_threshold=0.22)
+    return claims[0], citations
+
+
+def test_the_judge_decides_once_the_rules_let_a_sentence_through():
+    claim, citations = _verify_with(lambda text, item: 0.9)
+    assert claim.supported and citations[0].verified
+    claim, citations = _verify_with(lambda text, item: 0.1)
+    assert not claim.supported
+    assert "judge" in citations[0].reason
+
+
+def test_without_a_judge_verdict_the_rules_decide():
+    claim, _ = _verify_with(lambda text, item: None)  # a generator that cannot judge
+    assert claim.supported
+    claim, _ = _verify_with(None)
+    assert claim.supported
