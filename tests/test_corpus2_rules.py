@@ -137,3 +137,11 @@ def test_without_a_judge_verdict_the_rules_decide():
     assert claim.supported
     claim, _ = _verify_with(None)
     assert claim.supported
+
+
+def test_a_name_the_cited_article_lacks_marks_an_answer_about_something_else():
+    schiphol = _article("133_schiphol_krimp.txt")
+    vocabulary = corpus_vocabulary([schiphol])
+    assert unknown_terms("Hoeveel vluchten mag Eindhoven Airport per jaar afhandelen?", vocabulary) == ["Eindhoven"]
+    # of a compound only the capitalised part is a name: "NAVO-norm" needs "NAVO", not "norm"
+    assert "NAVO-norm" not in unknown_terms("Wat is de NAVO-norm?", corpus_vocabulary([_article(POLAND)]))
