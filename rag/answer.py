@@ -34,7 +34,14 @@ from rag.prompting import (
     strip_annotations,
     with_context,
 )
-from rag.relevance import irrelevance, missed_topic, speaker_conflict, states_absence
+from rag.relevance import (
+    corpus_vocabulary,
+    irrelevance,
+    missed_topic,
+    speaker_conflict,
+    states_absence,
+    unknown_terms,
+)
 from rag.retrieval import Passage, clean_question
 
 REFUSED_NO_EVIDENCE = "no_relevant_evidence"
@@ -223,6 +230,14 @@ def _attempt(run: _Run, evidence: list[Evidence]) -> Iterator[dict]:
         return run.refusal(evidence, REFUSED_OFF_TOPIC,
                            f"the cited passages never mention {', '.join(missed[:3])}: they answer another question",
                            raw, claims, citations)
+    # every name and number the question gives must be in a cited article (in some language
+    # form): "Eindhoven Airport" answered from the Schiphol article is another airport's answer
+    cited_articles = list({c.evidence.article.id: c.evidence.article for c in citations if c.verified}.values())
+    absent = unknown_terms(question, corpus_vocabulary(cited_articles))
+    if absent:
+        return run.refusal(evidence, REFUSED_OFF_TOPIC,
+                           f"the cited articles never mention {', '.join(repr(a) for a in absent[:3])}: "
+                           "they answer another question", raw, claims, citations)
     return run.answer(evidence, render_answer(claims, citations), False, None, raw, claims, citations)
 
 

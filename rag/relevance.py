@@ -98,7 +98,10 @@ def unknown_terms(question: str, vocabulary: frozenset[str]) -> list[str]:
         if any(all(w in vocabulary for w in re.split(r"[\s-]+", form)) for form in name_forms(" ".join(words))):
             continue
         for word, original in zip(phrase.split(), words):
-            parts = [p for p in re.split(r"[-'’]", word) if p and p not in stop]
+            pieces = [p for p in re.split(r"[-'’]", original) if p]
+            # of a compound only its capitalised parts are a name ("NAVO-norm" -> "navo")
+            pieces = [p for p in pieces if p[0].isupper()] if len(pieces) > 1 else pieces
+            parts = [fold(p) for p in pieces if fold(p) not in stop]
             if word in stop or all(_known(p, vocabulary) for p in parts):
                 continue
             # absent in every form the data knows; an acronym it cannot translate ("NATO"
