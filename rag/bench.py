@@ -43,6 +43,7 @@ from pathlib import Path
 
 import numpy as np
 
+from rag.measure import percentile, timed
 from rag.settings import Settings
 
 DEFAULT_SIZES = (10_000, 100_000, 1_000_000)
@@ -72,25 +73,6 @@ def parse_sizes(text: str) -> list[int]:
             raise ValueError(f"size {item!r} must be at least 1")
         sizes.append(value)
     return sizes
-
-
-def size_label(n: int) -> str:
-    """The key part for a size: 10000 -> "10k", 1000000 -> "1m", 2500 -> "2500"."""
-    if n % 1_000_000 == 0:
-        return f"{n // 1_000_000}m"
-    if n % 1_000 == 0:
-        return f"{n // 1_000}k"
-    return str(n)
-
-
-def percentile(values: list[float], q: float) -> float | None:
-    return float(np.percentile(values, q)) if len(values) else None
-
-
-def ratio(numerator: float | None, denominator: float | None) -> float | None:
-    if numerator is None or not denominator:
-        return None
-    return numerator / denominator
 
 
 def check_targets(results: dict) -> dict:
@@ -173,16 +155,10 @@ def _rss_mb() -> float:
 # ---------------------------------------------------------------- seeds: build, embed, search, evidence
 
 
-def timed(function: Callable[[], object]) -> tuple[float, object]:
-    started = time.perf_counter()
-    value = function()
-    return (time.perf_counter() - started) * 1000, value
-
-
 def bench_seeds(settings: Settings, work_dir: Path, questions: list[str], say: Callable[[str], None]):
     """Build the seeds' index into work_dir, open the pipeline on it, time embedding and search."""
-    from rag.answer import gather_evidence
     from rag.embedding import load_embedder
+    from rag.evidence import gather_evidence
     from rag.index import build_index
     from rag.language import detect_language
     from rag.pipeline import open_pipeline
@@ -216,7 +192,8 @@ def bench_seeds(settings: Settings, work_dir: Path, questions: list[str], say: C
         question = clean_question(question, settings.max_question_chars)
         detect_language(question)
         k = max(settings.top_k, settings.evidence_passages)
-        return gather_evidence(pipeline, question, pipeline.search(question, k=k))
+        return gather_evidence(question, pipeline.search(question, k=k), pipeline.sentences, pipeline.embedder,
+                               pipeline.settings)
 
     evidence(questions[0])
     times = [timed(lambda q=q: evidence(q))[0] for q in questions]
@@ -252,8 +229,8 @@ def run_bench(settings: Settings, sizes: list[int], llm_questions: int = 4, skip
     with tempfile.TemporaryDirectory(prefix="rag-bench-") as work:
         pipeline, seeds = bench_seeds(settings, Path(work), all_questions, say)
         results.update(seeds)
-        results["machine"]["embedder"] = pipeline.retriever.embedder.name
-        results["machine"]["embedder_path"] = Path(pipeline.retriever.embedder.path).name
+        results["machine"]["embedder"] = pipeline.embedder.name
+        results["machine"]["embedder_path"] = Path(pipeline.embedder.path).name
         results["machine"]["llm"] = pipeline.generator.name
         if skip_llm:
             results.update(dict.fromkeys(LLM_KEYS))

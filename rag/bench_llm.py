@@ -8,7 +8,9 @@ from collections.abc import Callable
 
 import numpy as np
 
-from rag.bench import percentile, ratio
+from rag.answer import ask
+from rag.measure import percentile, ratio
+from rag.stages import Stages
 
 FLOOR_TG_TOKENS = 64
 FLOOR_REPEATS = 2  # cold prompt evaluations per question; the floor is the fastest
@@ -71,46 +73,43 @@ def llama_floor(llama, tokens: list[int], generate: int = FLOOR_TG_TOKENS, repea
             "floor_tg_s": round(done - first, 4), "floor_tg_tokens_per_s": round(generate / (done - first), 2)}
 
 
-def bench_llm(pipeline, questions: list[str], wanted: int, say: Callable[[str], None]) -> dict:
+def bench_llm(pipeline: Stages, questions: list[str], wanted: int, say: Callable[[str], None]) -> dict:
     """ttft and generation speed of `pipeline.ask`, each question followed by its floor."""
     inner = pipeline.generator
     inner.warm()
     llama = getattr(inner, "llama", None) if hasattr(inner, "prompt_tokens") else None
     recorder = _RecordingGenerator(inner)
-    pipeline.__dict__["generator"] = recorder  # the cached_property's slot; restored below
+    recording = pipeline.with_generator(recorder)
     runs = []
-    try:
-        for question in questions:
-            if len(runs) >= wanted:
-                break
-            say(f"asking: {question}")
-            before = [int(t) for t in llama.input_ids[:llama.n_tokens]] if llama is not None else []
-            recorder.messages, final, token_times = None, None, []
-            for event in pipeline.ask(question):
-                if event["type"] == "token":
-                    token_times.append(time.perf_counter())
-                elif event["type"] == "answer":
-                    final = event["answer"]
-            timings = final.timings
-            run = {"question": question, "language": final.language, "refused": final.refusal_reason,
-                   "ttft_ms": timings.get("first_token_ms"), "prompt_tokens": timings.get("prompt_tokens"),
-                   "completion_tokens": timings.get("completion_tokens"), "tg_tokens_per_s": None}
-            if run["ttft_ms"] is None or recorder.messages is None:
-                say("  refused before the model; not counted")
-                continue
-            if len(token_times) > 1:  # tokens after the first, over the time since the first
-                run["tg_tokens"], run["tg_s"] = len(token_times) - 1, round(token_times[-1] - token_times[0], 4)
-                run["tg_tokens_per_s"] = round(run["tg_tokens"] / run["tg_s"], 2)
-            if llama is not None:
-                tokens, _ = inner.prompt_tokens(recorder.messages)
-                run["floor_prompt_tokens"] = len(tokens)
-                run["cached_prefix_tokens"] = common_prefix(before, tokens)
-                run.update(llama_floor(llama, tokens))
-            say(f"  ttft {run['ttft_ms']} ms (floor {run.get('floor_ttft_ms')}), "
-                f"{run['tg_tokens_per_s']} tok/s (floor {run.get('floor_tg_tokens_per_s')})")
-            runs.append(run)
-    finally:
-        pipeline.__dict__["generator"] = inner
+    for question in questions:
+        if len(runs) >= wanted:
+            break
+        say(f"asking: {question}")
+        before = [int(t) for t in llama.input_ids[:llama.n_tokens]] if llama is not None else []
+        recorder.messages, final, token_times = None, None, []
+        for event in ask(recording, question):
+            if event["type"] == "token":
+                token_times.append(time.perf_counter())
+            elif event["type"] == "answer":
+                final = event["answer"]
+        timings = final.timings
+        run = {"question": question, "language": final.language, "refused": final.refusal_reason,
+               "ttft_ms": timings.get("first_token_ms"), "prompt_tokens": timings.get("prompt_tokens"),
+               "completion_tokens": timings.get("completion_tokens"), "tg_tokens_per_s": None}
+        if run["ttft_ms"] is None or recorder.messages is None:
+            say("  refused before the model; not counted")
+            continue
+        if len(token_times) > 1:  # tokens after the first, over the time since the first
+            run["tg_tokens"], run["tg_s"] = len(token_times) - 1, round(token_times[-1] - token_times[0], 4)
+            run["tg_tokens_per_s"] = round(run["tg_tokens"] / run["tg_s"], 2)
+        if llama is not None:
+            tokens, _ = inner.prompt_tokens(recorder.messages)
+            run["floor_prompt_tokens"] = len(tokens)
+            run["cached_prefix_tokens"] = common_prefix(before, tokens)
+            run.update(llama_floor(llama, tokens))
+        say(f"  ttft {run['ttft_ms']} ms (floor {run.get('floor_ttft_ms')}), "
+            f"{run['tg_tokens_per_s']} tok/s (floor {run.get('floor_tg_tokens_per_s')})")
+        runs.append(run)
 
     def p50(key: str) -> float | None:
         values = [r[key] for r in runs if r.get(key) is not None]

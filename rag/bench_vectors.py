@@ -11,7 +11,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from rag.bench import percentile, size_label, timed
+from rag.measure import percentile, size_label, timed
 
 QUERIES = 200  # synthetic queries per size for recall@10
 EXACT_TIMING_QUERIES = 50  # single exact queries timed per size (1M: ~0.15 s each)

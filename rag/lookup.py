@@ -6,7 +6,7 @@ semantic (the multilingual embedder against every sentence, so an English
 paraphrase finds its Dutch source). Offsets always point into the article.
 
 A semantic neighbour is only a match when the answer checks say the sentence states the
-quote (numbers, names, words and the LLM judge of rag.citations): "Rutte zei dat hij met
+quote (numbers, names, words and the LLM judge of rag.verification): "Rutte zei dat hij met
 pensioen gaat" is close to every Rutte sentence and stated by none. The others come back
 as kind "closest", which callers show apart, never as the quote's source.
 """
@@ -20,12 +20,15 @@ import numpy as np
 
 from rag.corpus import Article
 from rag.errors import QueryError
+from rag.evidence import Evidence
+from rag.language import detect_language
+from rag.mentions import negated, numbers_in
 from rag.retrieval import clean_question
+from rag.stages import Stages
+from rag.verification import check_support, judged, make_judge
 
 QUOTE_CHARS = str.maketrans({c: '"' for c in "„“”«»″"} | {c: "'" for c in "‘’‚‛′`"}
                             | {c: "-" for c in "‐‑‒–—―−"})
-FUZZY_MIN = 88.0  # rapidfuzz partial_ratio needed for a fuzzy match
-SEMANTIC_MIN = 0.82  # cosine(query, sentence) needed for a semantic match
 EDGE = "\"'„“”‘’«» .,;:!?"
 
 
@@ -105,7 +108,13 @@ def exact_matches(articles: list[Article], quote: str) -> list[Match]:
     return found
 
 
-def fuzzy_matches(articles: list[Article], quote: str) -> list[Match]:
+def states_the_same(quote: str, passage: str) -> bool:
+    """A close spelling is only the quote's source when it keeps the quote's numbers and its
+    polarity: "3,1 procent" is not "4,1 procent", "niet steunen" is not "steunen"."""
+    return numbers_in(quote) <= numbers_in(passage) and negated(quote) == negated(passage)
+
+
+def fuzzy_matches(articles: list[Article], quote: str, fuzzy_min: float) -> list[Match]:
     from rapidfuzz import fuzz
 
     needle = normalize_with_map(quote)[0].strip(EDGE)
@@ -114,26 +123,23 @@ def fuzzy_matches(articles: list[Article], quote: str) -> list[Match]:
     found = []
     for article in articles:
         haystack, positions = _normalized(article.text)
-        alignment = fuzz.partial_ratio_alignment(needle, haystack, score_cutoff=FUZZY_MIN)
+        alignment = fuzz.partial_ratio_alignment(needle, haystack, score_cutoff=fuzzy_min)
         if alignment is not None and alignment.dest_end > alignment.dest_start:
             start, end = _span(article, positions, alignment.dest_start, alignment.dest_end)
             start, end = trim(article, start, end)
+            if not states_the_same(quote, article.text[start:end]):
+                continue
             found.append(Match(article, start, end, "fuzzy", alignment.score / 100))
     return sorted(found, key=lambda m: -m.score)
 
 
-def semantic_matches(pipeline, quote: str, limit: int) -> list[Match]:
+def semantic_matches(stages: Stages, quote: str, limit: int) -> list[Match]:
     """The nearest sentences; those the support checks pass are "semantic", the rest "closest"."""
-    from rag.answer import make_judge
-    from rag.citations import _judged, check_support
-    from rag.language import detect_language
-    from rag.prompting import Evidence
-
-    index, settings = pipeline.index, pipeline.settings
+    index, settings = stages.index, stages.settings
     if not index.sentences:
         return []
-    vector = pipeline.retriever.embedder.embed_queries([quote])[0]
-    scores = np.asarray(index.sentence_embeddings) @ vector
+    vector = stages.embedder.embed_queries([quote])[0]
+    scores = stages.sentences.vectors @ vector
     judge = None
     found = []
     for rank, row in enumerate(np.argsort(-scores)[:limit]):
@@ -142,24 +148,26 @@ def semantic_matches(pipeline, quote: str, limit: int) -> list[Match]:
         start, end = trim(article, sentence.start, sentence.end)
         score = float(scores[row])
         evidence = Evidence(rank + 1, article, sentence.start, sentence.end, score, score, 0.0)
-        stated = not check_support(quote, evidence, score, SEMANTIC_MIN)
+        stated = (not check_support(quote, evidence, score, settings.lookup_semantic_min)
+                  and negated(quote) == negated(evidence.text))
         if stated and rank < settings.judge_candidates:
-            judge = judge or make_judge(pipeline, detect_language(quote), None)
-            stated = not _judged(judge, quote, evidence, settings.judge_threshold)
+            judge = judge or (make_judge(stages.generator, detect_language(quote), None) if settings.judge else None)
+            stated = not judged(judge, quote, evidence, settings.judge_threshold)
         else:
             stated = stated and rank < settings.judge_candidates
         found.append(Match(article, start, end, "semantic" if stated else "closest", score))
     return sorted(found, key=lambda m: (m.kind == "closest", -m.score))
 
 
-def lookup(pipeline, text: str, limit: int = 3) -> list[Match]:
+def lookup(stages: Stages, text: str, limit: int = 3) -> list[Match]:
     """Where `text` comes from, best first; kind "closest" marks neighbours that do not state it
     (when no match exists they are all there is)."""
-    quote = clean_question(text, pipeline.settings.max_question_chars)
+    settings = stages.settings
+    quote = clean_question(text, settings.max_question_chars)
     if not normalize_with_map(quote)[0].strip(EDGE):
         raise QueryError("the quote has no letters or digits to look up")
-    articles = list(pipeline.index.articles.values())
-    matches = exact_matches(articles, quote) or fuzzy_matches(articles, quote)
+    articles = list(stages.index.articles.values())
+    matches = exact_matches(articles, quote) or fuzzy_matches(articles, quote, settings.lookup_fuzzy_min)
     if not matches:
-        matches = semantic_matches(pipeline, quote, limit)
+        matches = semantic_matches(stages, quote, limit)
     return matches[:limit]

@@ -7,16 +7,19 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
-from functools import cached_property
 from pathlib import Path
 
+from rag.answer import Answer, answer_question, ask
 from rag.corpus import load_corpus
 from rag.embedding import load_embedder
 from rag.errors import CorpusError, IndexStateError
+from rag.generation import Generator
 from rag.index import BuildReport, Index, build_index, expected_manifest, load_index, stale_reasons
+from rag.lookup import Match, lookup
 from rag.retrieval import Passage, Retriever
 from rag.settings import Settings
+from rag.stages import LazyGenerator, Stages
+from rag.store import SentenceStore
 
 
 def _stderr(message: str) -> None:
@@ -86,63 +89,41 @@ def load_generator(settings: Settings):
     return generator
 
 
-@dataclass
-class Pipeline:
-    settings: Settings
-    index: Index
-    retriever: Retriever
+class Pipeline(Stages):
+    """The stages plus what the CLI and the app call: search, ask (events), answer, cite."""
 
     def search(self, question: str, k: int | None = None, date: str | None = None,
                mode: str | None = None) -> list[Passage]:
         return self.retriever.search(question, k=k, date=date, mode=mode)
 
-    @cached_property
-    def generator(self):
-        return load_generator(self.settings)
-
-    @cached_property
-    def sentence_rows(self) -> dict[tuple[str, int, int], int]:
-        return {(s.article_id, s.start, s.end): row for row, s in enumerate(self.index.sentences)}
-
-    @cached_property
-    def sentence_spans(self) -> dict[str, list[tuple[int, int]]]:
-        """Every article's sentence spans in reading order (for the context a sentence leans on)."""
-        spans: dict[str, list[tuple[int, int]]] = {}
-        for article_id, start, end in sorted(self.sentence_rows):
-            spans.setdefault(article_id, []).append((start, end))
-        return spans
-
-    @cached_property
-    def vocabulary(self) -> frozenset[str]:
-        from rag.relevance import corpus_vocabulary
-
-        return corpus_vocabulary(list(self.index.articles.values()))
-
-    @cached_property
-    def term_frequency(self) -> dict[str, float]:
-        from rag.relevance import term_document_frequency
-
-        return term_document_frequency([c.text for c in self.index.chunks])
-
     def ask(self, question: str, **options) -> Iterator[dict]:
         """Events: evidence, then tokens, then the checked answer (see rag.answer)."""
-        from rag.answer import ask
-
         return ask(self, question, **options)
 
-    def answer(self, question: str, **options):
-        from rag.answer import answer_question
-
+    def answer(self, question: str, **options) -> Answer:
         return answer_question(self, question, **options)
 
-    def cite(self, text: str, limit: int = 3):
-        from rag.lookup import lookup
-
+    def cite(self, text: str, limit: int = 3) -> list[Match]:
         return lookup(self, text, limit=limit)
 
 
-def open_pipeline(settings: Settings, progress: Callable[[str], None] = _stderr) -> Pipeline:
+def generator_name(settings: Settings) -> str:
+    """The configured LLM's name as the loaded generator gives it, known before loading it."""
+    from rag.gguf import DEFAULT_LLM, TEST_LLM
+
+    if settings.llm_url:
+        return f"{settings.llm_model}@{settings.llm_url}"
+    return {"default": DEFAULT_LLM.file_name, "small": TEST_LLM.file_name}.get(settings.llm, Path(settings.llm).name)
+
+
+def open_pipeline(settings: Settings, progress: Callable[[str], None] = _stderr,
+                  generator: Generator | None = None) -> Pipeline:
+    """The embedder and the index now (a question's timings never include loading them); the
+    LLM, unless one is passed in, on first use."""
     embedder = load_embedder(settings)
     index = open_index(settings, embedder, progress)
     _ = embedder.model  # load the weights now, not inside the first question's timings
-    return Pipeline(settings=settings, index=index, retriever=Retriever(index, embedder, settings))
+    if generator is None:
+        generator = LazyGenerator(lambda: load_generator(settings), generator_name(settings))
+    return Pipeline(settings=settings, index=index, retriever=Retriever(index, embedder, settings),
+                    embedder=embedder, sentences=SentenceStore.from_index(index), generator=generator)

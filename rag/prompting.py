@@ -1,60 +1,23 @@
-"""Prompt templates (files in prompts/) and the evidence they are filled with.
-
-Evidence is a handful of single sentences, not whole chunks: a small model
-stays grounded in short evidence and reads it about 3x faster (fewer prompt
-tokens). Sentences are chosen from the retrieved chunks by combining dense
-similarity to the question with lexical matches (numbers and names matter).
-"""
+"""Prompt templates (files in prompts/), filled with the evidence (its number words annotated
+with their values, rag.mentions) and, when the question's premise names the wrong speaker,
+a note saying so."""
 
 from __future__ import annotations
 
 import re
 import string
-from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
-
-from rag.corpus import Article
 from rag.errors import ConfigError
-from rag.text import fold, lexical_terms, term_groups
+from rag.evidence import Evidence
+from rag.lexicon import name_forms, translates
+from rag.mentions import annotate_numbers, capitalised_words, names_in, paragraph_around
+from rag.question import QUESTION_WORDS, saying_terms
+from rag.text import fold, lexical_terms, stopwords, term_groups, words
 
 PROMPTS_DIR = Path(__file__).resolve().parent.parent / "prompts"
 REFUSAL_TOKEN = "NOT_IN_ARTICLES"
 SECTION = re.compile(r"^### (system|user)\s*$", re.MULTILINE)
-
-
-@dataclass(frozen=True)
-class Evidence:
-    """One numbered evidence sentence as shown to the model."""
-
-    n: int
-    article: Article
-    start: int
-    end: int
-    score: float  # selection score (higher = more relevant)
-    dense: float  # cosine(question, sentence)
-    lexical: float  # share of the question's terms found in the sentence
-    # start of the sentence(s) it leans on ("Dat wil Zweden al volgend jaar." needs the one
-    # before); equal to `start` when it stands alone
-    context_start: int = -1
-
-    @property
-    def text(self) -> str:
-        return self.article.text[self.start:self.end]
-
-    @property
-    def full_text(self) -> str:
-        """The sentence with what it leans on: what the model reads and the checks test."""
-        begin = self.context_start if 0 <= self.context_start < self.start else self.start
-        return self.article.text[begin:self.end]
-
-    def as_json(self) -> dict:
-        return {"n": self.n, "article": self.article.source, "title": self.article.title,
-                "date": self.article.date, "start": self.start, "end": self.end, "text": self.text,
-                "score": round(self.score, 4), "dense": round(self.dense, 4),
-                "lexical": round(self.lexical, 4),
-                "context_start": self.context_start if 0 <= self.context_start < self.start else self.start}
 
 
 def prompts_dir(custom: Path | None = None) -> Path:
@@ -92,109 +55,62 @@ def refusal_text(language: str, directory: Path | None = None) -> str:
     return read_template(f"refusal_{language}", directory).strip()
 
 
-DUTCH_DURATIONS = {"drie kwartier": "45 minuten", "een kwartier": "15 minuten", "half uur": "30 minuten"}
-ANNOTATION = re.compile(r"\b([^\W\d_]+(?: kwartier)?) \((\d+(?: minuten)?)\)")
-
-
-def annotate_numbers(text: str) -> str:
-    """'dertig dagen' -> 'dertig (30) dagen': the small model misreads Dutch number words
-    (it wrote "20 days" for "dertig dagen"). Only the model's copy is annotated; citations
-    and their checks use the original sentence."""
-    for phrase, meaning in DUTCH_DURATIONS.items():
-        text = re.sub(rf"\b({phrase})\b", rf"\1 ({meaning})", text, flags=re.IGNORECASE)
-    from rag.lexicon import number_words_in
-
-    for _start, end, value in reversed(number_words_in(text)):
-        if not re.match(r"\s*(?:\(|kwartier)", text[end:]):
-            text = f"{text[:end]} ({value}){text[end:]}"
-    return text
-
-
-def strip_annotations(text: str, language: str = "nl") -> str:
-    """Undo annotations the model copied into its answer: Dutch keeps the word ("acht (8)" ->
-    "acht"), English keeps the number ("acht (8)" -> "8", "minuten" -> "minutes")."""
-    if language == "en":
-        return ANNOTATION.sub(lambda m: m.group(2).replace("minuten", "minutes"), text)
-    return ANNOTATION.sub(lambda m: m.group(1), text)
-
-
 def format_evidence(evidence: list[Evidence]) -> str:
     return "\n".join(f"[{e.n}] {annotate_numbers(' '.join(e.full_text.split()))}" for e in evidence)
 
 
-# Closed-class words (pronouns, demonstratives, connectives) that make a sentence lean on the one
-# before when they open it: grammar of the two languages, not facts of any corpus.
-LEANING_OPENERS = frozenset(
-    "dat dit die deze daar daarmee daarom daarna daarvoor daardoor daarbij daarin daarop hij zij ze "
-    "hun haar zijn hem ook bovendien toch "
-    "he she it they this that these those his her their its also but".split())
+def _people(names: set[str]) -> set[str]:
+    """Names that may be people: not places, demonyms or months (the data translates them)."""
+    return {n for n in names if not translates(n.title()) and not all(translates(w.title()) for w in n.split())}
 
 
-def leans_on_previous(sentence: str) -> bool:
-    """True when the sentence's first word is a pronoun or demonstrative ("Dat wil Zweden al
-    volgend jaar.", "She called it too little."): alone it does not say who or what."""
-    opening = re.findall(r"[^\W\d_]+", fold(sentence.lstrip(" \"'„“”‘’(")))[:1]
-    return bool(opening) and opening[0] in LEANING_OPENERS
+def speaker_conflict(question: str, evidence: list[Evidence]) -> tuple[str, list[str], list[int]] | None:
+    """A false premise about who said something: (asked person, people the sources name, sentence numbers).
 
-
-def with_context(evidence: list[Evidence], starts_by_article: dict[str, list[tuple[int, int]]],
-                 max_chars: int) -> list[Evidence]:
-    """Give every evidence sentence that leans on the one before that sentence too (same
-    paragraph, within `max_chars` for both)."""
-    from dataclasses import replace
-
-    out = []
-    for item in evidence:
-        spans = starts_by_article.get(item.article.id, [])
-        previous = [(s, e) for s, e in spans if e <= item.start]
-        if previous and max_chars and leans_on_previous(item.text):
-            start, _ = previous[-1]
-            between = item.article.text[start:item.start]
-            if "\n\n" not in between.strip() and item.end - start <= max_chars:
-                item = replace(item, context_start=start)
-        out.append(item)
-    return out
-
-
-def select_evidence(
-    question: str,
-    question_vector: np.ndarray,
-    candidates: list[tuple[Article, int, int, float]],
-    sentence_vectors: np.ndarray,
-    limit: int,
-    whole: int = 0,
-    max_chars: int | None = None,
-) -> list[Evidence]:
-    """Choose evidence sentences from candidates (article, start, end, passage_rank_bonus).
-
-    The first `whole` candidates (the best passages' sentences, in reading order) are all
-    kept: one sentence alone often lacks what answers the question ("het drie kwartier
-    durende gesprek" scores low against "how long did the conversation last", the chunk
-    around it scores first). The rest compete by score = dense cosine + 0.35 * lexical
-    coverage + passage bonus (numbers in the question count double, so "5%" pulls the
-    sentence that contains 5) for `limit` more places, within `max_chars` in all.
+    "What did Rutte say about 5%?" while every evidence sentence on 5% names Trump, and
+    no paragraph around them names Rutte. A small model then writes "Rutte said 5%";
+    told the premise is false, it names the right person. None when there is no conflict.
     """
-    groups = set(term_groups(question))
-    weights = {g: (2.0 if g[0][0].isdigit() else 1.0) for g in groups}
-    total = sum(weights.values()) or 1.0
-    scored = []
-    for position, ((article, start, end, bonus), vector) in enumerate(zip(candidates, sentence_vectors)):
-        dense = float(np.dot(question_vector, vector))
-        sentence_terms = set(lexical_terms(article.text[start:end]))
-        lexical = sum(w for g, w in weights.items() if sentence_terms.intersection(g)) / total
-        scored.append((dense + 0.35 * lexical + bonus, dense, lexical, article, start, end, position))
-    kept = scored[:whole]
-    rest = sorted(scored[whole:], key=lambda item: -item[0])
-    chosen, seen, chars, added = [], set(), 0, 0
-    for score, dense, lexical, article, start, end, position in kept + rest:
-        key = " ".join(fold(article.text[start:end]).split()).strip(" .\"'„“”")[:80]
-        if key in seen:  # the same sentence twice (a pull quote repeats the text): show it once
-            continue
-        extra = position >= whole
-        if extra and (added == limit or (max_chars and chosen and chars + end - start > max_chars)):
-            continue
-        seen.add(key)
-        chars += end - start
-        added += extra
-        chosen.append(Evidence(len(chosen) + 1, article, start, end, score, dense, lexical))
-    return chosen
+    proper = frozenset().union(*(capitalised_words(e.article.text) for e in evidence)) if evidence else frozenset()
+    asked = [n for n in _people(names_in(question, proper)) if n in proper or n.split()[-1] in proper]
+    if len(asked) != 1:
+        return None
+    person = asked[0]
+    stop = stopwords() | QUESTION_WORDS
+    person_terms = {t for g in term_groups(person) for t in g}
+    topic = []  # one set of stems per content word, with the Dutch form of an English name
+    for word in words(question):
+        stems = {t for form in {word} | name_forms(word.title()) for g in term_groups(form) for t in g}
+        if stems and not stems & (person_terms | saying_terms()) and word not in stop:
+            topic.append(tuple(sorted(stems, key=lambda t: not t[0].isdigit())))
+    numbers = [g for g in topic if g[0][0].isdigit()]
+    topic = numbers or topic
+    if not topic:
+        return None
+    on_topic = [e for e in evidence if all(set(lexical_terms(e.text)) & set(g) for g in topic)]
+    if not on_topic:
+        return None
+    others: list[str] = []
+    for item in on_topic:
+        paragraph = paragraph_around(item.article.text, item.start, item.end)
+        if person.split()[-1] in fold(paragraph).split() or person in fold(paragraph):
+            return None
+        for name in sorted(_people(names_in(item.text, capitalised_words(item.article.text)))):
+            if name not in others and name.split()[-1] not in person.split():
+                others.append(name)
+    if not others:
+        return None
+    return person, others, [e.n for e in on_topic]
+
+
+def premise_note(question: str, evidence: list[Evidence], language: str, templates: Path | None) -> str:
+    """A line for the prompt when the question's premise names the wrong speaker ('' when not)."""
+    conflict = speaker_conflict(question, evidence)
+    if conflict is None:
+        return ""
+    person, others, numbers = conflict
+    title = " ".join(w.capitalize() for w in " and ".join(others).split())
+    note = render(read_template(f"note_speaker_{language}", templates),
+                  {"person": person.title(), "others": title.replace(" And ", " and "),
+                   "numbers": ", ".join(f"[{n}]" for n in numbers)})
+    return note.strip() + "\n"

@@ -94,13 +94,14 @@ class Retriever:
                 if (self.index.articles[chunk.article_id].date or "").startswith(date)]
         return np.asarray(rows, dtype=np.int64)
 
-    def dense(self, question: str, limit: int, allowed: np.ndarray | None = None) -> list[tuple[int, float]]:
+    def dense(self, question: str, limit: int, allowed: np.ndarray | None = None,
+              query_vector: np.ndarray | None = None) -> list[tuple[int, float]]:
         import faiss
 
         faiss_index = self.index.faiss_index
         if faiss_index.ntotal == 0 or (allowed is not None and len(allowed) == 0):
             return []
-        query = self.embedder.embed_queries([question])
+        query = self.embedder.embed_queries([question]) if query_vector is None else query_vector.reshape(1, -1)
         limit = min(limit, faiss_index.ntotal if allowed is None else len(allowed))
         faiss.omp_set_num_threads(1)  # one query: threads only add overhead
         scores, rows = self.index.dense_search(query, limit, allowed)
@@ -122,8 +123,9 @@ class Retriever:
         return [(int(r), float(s)) for r, s in zip(rows[0], scores[0]) if s > 0]
 
     def search(self, question: str, k: int | None = None, date: str | None = None,
-               mode: str | None = None) -> list[Passage]:
-        """Top-k passages for a question, best first."""
+               mode: str | None = None, query_vector: np.ndarray | None = None) -> list[Passage]:
+        """Top-k passages for a question, best first (`query_vector`: the question already
+        embedded, so that one ask embeds it once)."""
         settings = self.settings
         question = clean_question(question, settings.max_question_chars)
         k = k or settings.top_k
@@ -131,7 +133,7 @@ class Retriever:
             raise QueryError(f"k={k} must be at least 1")
         mode = mode or settings.retrieval_mode
         allowed = self._allowed_rows(check_date_filter(date))
-        dense = self.dense(question, settings.candidates, allowed) if mode != "bm25" else []
+        dense = self.dense(question, settings.candidates, allowed, query_vector) if mode != "bm25" else []
         lexical = self.bm25(question, settings.candidates, allowed) if mode != "dense" else []
         dense_rank = {row: rank for rank, (row, _) in enumerate(dense, start=1)}
         bm25_rank = {row: rank for rank, (row, _) in enumerate(lexical, start=1)}

@@ -73,6 +73,18 @@ class Settings:
     context_chars: int = 500
     # below this question/sentence cosine the system refuses without calling the model
     min_similarity: float = 0.78
+    # a name of the question the corpus never mentions refuses before the model, unless some
+    # sentence is this close anyway; a name counts as mentioned at this rapidfuzz ratio
+    strong_match: float = 0.87
+    name_fuzzy_min: float = 85.0
+    # evidence choice: score = cosine + lexical_weight * lexical coverage + passage bonus
+    # (up to passage_bonus for the best retrieved chunk's sentences)
+    lexical_weight: float = 0.35
+    passage_bonus: float = 0.02
+    # citation lookup: rapidfuzz partial_ratio of a fuzzy match; cosine a semantic
+    # neighbour needs before the support checks are asked
+    lookup_fuzzy_min: float = 88.0
+    lookup_semantic_min: float = 0.82
     # keep the index in step with seeds/ when a seed changed (incremental)
     auto_update: bool = True
     threads: int = field(default_factory=lambda: os.cpu_count() or 1)

@@ -16,8 +16,8 @@ from __future__ import annotations
 from html import escape
 from urllib.parse import quote
 
-from rag.citations import paragraph_around
 from rag.corpus import Article
+from rag.mentions import paragraph_around
 
 MARK_ID = "article-mark"  # the highlighted span in the article view
 CONTEXT_CHARS = 360  # passage shown around an evidence sentence, each side at most

@@ -1,4 +1,4 @@
-"""Print the evidence signals of every fixed question, to calibrate `min_similarity` (rag/relevance.py).
+"""Print the evidence signals of every fixed question, to calibrate `min_similarity` (rag/refusal.py).
 
     python scripts/refusal_features.py [eval/questions.jsonl]
 
@@ -9,8 +9,8 @@ and whether the question is answerable. The threshold is set between the two gro
 import sys
 from pathlib import Path
 
-from rag.answer import gather_evidence
 from rag.evaluation import load_questions
+from rag.evidence import gather_evidence
 from rag.pipeline import open_pipeline
 from rag.settings import load_settings
 
@@ -21,7 +21,7 @@ def main() -> None:
     rows = []
     for q in questions:
         passages = pipeline.search(q.question, k=10)
-        evidence = gather_evidence(pipeline, q.question, passages)
+        evidence = gather_evidence(q.question, passages, pipeline.sentences, pipeline.embedder, pipeline.settings)
         best = max(evidence, key=lambda e: e.score)
         rows.append((best.score, max(e.dense for e in evidence), max(e.lexical for e in evidence),
                      q.answerable, q.id, q.question))

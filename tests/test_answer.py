@@ -13,9 +13,9 @@ import time
 
 import pytest
 
-from rag.answer import REFUSED_NO_EVIDENCE
 from rag.gguf import small_llm_path
 from rag.pipeline import open_pipeline
+from rag.refusal import REFUSED_NO_EVIDENCE
 
 from conftest import free_port
 
@@ -119,7 +119,7 @@ class Scripted:
 
 def test_an_unverified_answer_gets_a_second_look_at_wider_evidence(index_settings):
     pipeline = open_pipeline(index_settings, progress=lambda message: None)
-    pipeline.__dict__["generator"] = Scripted("It lasted 15 minutes [1].", "It lasted 45 minutes [1].")
+    pipeline = pipeline.with_generator(Scripted("It lasted 15 minutes [1].", "It lasted 45 minutes [1]."))
     events = list(pipeline.ask("How long did Trump's conversation with Rutte in the White House last?"))
     first, second = [e for e in events if e["type"] == "evidence"]
     assert second["attempt"] == 2 and len(second["evidence"]) > len(first["evidence"])
@@ -130,6 +130,6 @@ def test_an_unverified_answer_gets_a_second_look_at_wider_evidence(index_setting
 
 def test_no_second_look_when_it_is_switched_off(index_settings):
     pipeline = open_pipeline(index_settings.replace(second_look_passages=0), progress=lambda message: None)
-    pipeline.__dict__["generator"] = Scripted("It lasted 15 minutes [1].")
+    pipeline = pipeline.with_generator(Scripted("It lasted 15 minutes [1]."))
     answer = pipeline.answer("How long did Trump's conversation with Rutte in the White House last?")
     assert answer.refused and answer.refusal_reason == "unverified"

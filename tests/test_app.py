@@ -6,11 +6,13 @@ streaming, source cards, marks, links into the article view, refusal, API, busy 
 never answer quality. Screenshots go to test-artifacts/ (gitignored).
 """
 
+import subprocess
+import sys
 import time
 
 import pytest
 
-from conftest import ARTIFACTS, ask, free_port
+from conftest import ARTIFACTS, REPO, ask, assert_one_line_error, free_port
 
 RUTTE = "What did Rutte say about 5%?"
 OUT_OF_CORPUS = "Wie won de Tour de France in 2024?"
@@ -21,9 +23,8 @@ FROM_000_OR_001 = ("000_6c9c2f1935e126d9.txt", "001_6468d39e29c3b654.txt")
 @pytest.fixture(scope="module")
 def app_url(index_settings):
     """The app around a real pipeline: the default (converted e5) embedder, the small LLM."""
+    from rag.app import create_app, launch
     from rag.pipeline import open_pipeline
-
-    from app import create_app, launch
 
     settings = index_settings.replace(llm="small", max_tokens=64)  # short answers keep the suite fast
     pipeline = open_pipeline(settings, progress=lambda message: None)
@@ -226,15 +227,15 @@ def test_a_full_queue_says_busy_at_once(app_url, page):
     pytest.fail("the running answer always finished before the queue was full")
 
 
-def test_serve_command_and_app_flags(capsys):
+def test_serve_command_and_app_flags():
+    """`python app.py` is `rag serve`: the same options and the same one-line errors."""
     from click.testing import CliRunner
 
     from rag.cli import cli
 
-    from app import main
-
     result = CliRunner().invoke(cli, ["serve", "--help"])
     assert result.exit_code == 0
     assert all(flag in result.output for flag in ("--host", "--port", "--index", "--llm", "--embedder", "--config"))
-    assert main(["--config", "/nonexistent/rag.toml"]) == 1
-    assert "config file /nonexistent/rag.toml does not exist" in capsys.readouterr().err
+    shim = subprocess.run([sys.executable, str(REPO / "app.py"), "--config", "/nonexistent/rag.toml"],
+                          capture_output=True, text=True, timeout=120)
+    assert_one_line_error(shim, "config file /nonexistent/rag.toml does not exist")

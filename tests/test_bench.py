@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from rag.bench import check_targets, other_load, parse_sizes, size_label
+from rag.bench import check_targets, other_load, parse_sizes
 from rag.bench_llm import common_prefix
 from rag.bench_vectors import (
     clustered_vectors,
@@ -22,11 +22,18 @@ from rag.bench_vectors import (
     uniform_vectors,
 )
 from rag.cli import cli
+from rag.measure import percentile, size_label
 
 
 def unit_rows(n, dim, seed=0):
     rows = np.random.default_rng(seed).standard_normal((n, dim)).astype(np.float32)
     return rows / np.linalg.norm(rows, axis=1, keepdims=True)
+
+
+def test_one_percentile_scale_for_bench_and_eval():
+    assert percentile([1.0, 2.0, 3.0, 4.0, 5.0], 50) == 3.0
+    assert percentile([0.0, 10.0], 95) == 9.5
+    assert percentile([], 50) is None
 
 
 def test_parse_sizes_and_labels():

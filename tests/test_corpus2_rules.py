@@ -7,11 +7,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from rag.citations import check_support, numbers_in, split_claims, verify
+from rag.citations import split_claims
 from rag.corpus import load_corpus, parse_article
+from rag.evidence import Evidence, leans_on_previous, with_context
 from rag.generation import yes_share
-from rag.prompting import Evidence, leans_on_previous, with_context
-from rag.relevance import corpus_vocabulary, unknown_terms
+from rag.mentions import numbers_in
+from rag.refusal import unknown_terms
+from rag.store import corpus_vocabulary
+from rag.verification import check_support, verify
 
 CORPUS2 = Path(__file__).resolve().parent.parent / "eval" / "corpus2"
 

