@@ -1,20 +1,27 @@
 # The README's two commands: `make run` (set up, build the index, run the app's main job)
-# and `make test` (set up, lint, run the whole test suite). Both are idempotent.
+# and `make test` (set up, lint, check the import layers, run the whole test suite; what CI
+# runs). `make test-fast` is the unit tier only: no model, no index build, no server.
 VENV := .venv
 export HF_HUB_OFFLINE := 1
 
-.PHONY: setup run test eval-corpus2
+.PHONY: setup run test test-fast lint eval-corpus2
 
 setup:
 	bash scripts/setup.sh
 
 run: setup
 	$(VENV)/bin/rag index
-	$(VENV)/bin/python app.py
+	$(VENV)/bin/rag serve
 
-test: setup
+lint: setup
 	$(VENV)/bin/ruff check rag tests app.py scripts
+	$(VENV)/bin/lint-imports
+
+test: lint
 	$(VENV)/bin/python -m pytest
+
+test-fast: lint
+	$(VENV)/bin/python -m pytest -m "not slow"
 
 # the second corpus: seeds + eval/corpus2 in one folder, its own index, the test split
 # (QUESTIONS=eval/tune.jsonl for the tuning split)

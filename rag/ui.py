@@ -173,15 +173,27 @@ def source_cards(evidence: list, citations: list | None = None, title: str = "So
         return head + "<p>No passages found.</p>"
     verified = {c.evidence.n for c in citations or [] if c.verified}
     unverified = {c.evidence.n for c in citations or [] if not c.verified} - verified
-    cards = [head]
+    # one card per sentence: a sentence that came twice (two overlapping chunks, a repeated
+    # quote) shows once, under every number it was given
+    numbers: dict[tuple[str, str], list[int]] = {}
+    shown = []
     for item in evidence:
+        key = (item.article.id, " ".join(item.text.split()))
+        if key not in numbers:
+            numbers[key] = []
+            shown.append((key, item))
+        numbers[key].append(item.n)
+    cards = [head]
+    for key, item in shown:
         article = item.article
-        cited = item.n in verified
+        cited = any(n in verified for n in numbers[key])
         badge = ('<span class="badge ok">cited ✓</span>' if cited else
-                 '<span class="badge no">cited, not verified</span>' if item.n in unverified else "")
+                 '<span class="badge no">cited, not verified</span>'
+                 if any(n in unverified for n in numbers[key]) else "")
+        also = "".join(f'<b id="src-{n}">[{n}]</b>' for n in numbers[key][1:])
         cards.append(
             f'<div class="src-card{" cited" if cited else ""}" id="src-{item.n}" data-n="{item.n}">'
-            f"<div><b>[{item.n}]</b> {open_link(article, escape(article.title), item.start, item.end)}"
+            f"<div><b>[{item.n}]</b>{also} {open_link(article, escape(article.title), item.start, item.end)}"
             f"{badge}</div>"
             f'<div class="meta">{_meta(article)}</div>'
             f"{passage_html(article, item.start, item.end, mark=cited)}"

@@ -32,6 +32,17 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
                  "--disable-sync", "--no-first-run"]
 
 
+# a test that uses any of these (directly or through another fixture) loads a real model, builds a
+# real index or drives a browser: it is in the slow tier (`make test-fast` leaves it out)
+SLOW_FIXTURES = frozenset({"e5_dir", "index_settings", "pipeline", "browser"})
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if SLOW_FIXTURES.intersection(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.slow)
+
+
 def run_rag(*args, cwd=REPO, **env):
     """The real `rag` command in a subprocess (offline); extra RAG_* settings as keywords."""
     env = {**os.environ, "HF_HUB_OFFLINE": "1", **env}

@@ -36,6 +36,7 @@ def test_vectors_equal_a_float32_load(embedder, e5_dir):
     np.testing.assert_allclose(got, expected, atol=1e-6)
 
 
+@pytest.mark.slow  # builds a real (tiny) transformer
 def test_compute_in_float32_leaves_a_float32_model_alone():
     import torch
 

@@ -116,6 +116,7 @@ ensure_gguf(GgufSpec(spec[0], spec[1], spec[2], tuple(map(tuple, spec[3])), spec
 KILL_RUNS = 20
 
 
+@pytest.mark.slow  # KILL_RUNS real assemblies, each killed
 def test_kill_9_during_model_assembly_never_leaves_a_loadable_partial_file(tmp_path):
     """The assembly killed with SIGKILL at 20 random (seeded) moments, each time over a cache
     whose file is missing or corrupt: afterwards the file under the final name is either the

@@ -33,6 +33,8 @@ from rag.errors import ModelError
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
+pytestmark = pytest.mark.slow  # converts and loads the real default embedder
+
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 DATE_HEADER = re.compile(r"\A\s*date\s+\d{4}-\d{2}\s+")
 PREFIXES = ("query: ", "passage: ", "")

@@ -146,6 +146,7 @@ def ask_app_api(case: Question, request) -> None:
 INTERFACES = {"python-api": ask_python_api, "cli": ask_cli, "app-api": ask_app_api}
 
 
+@pytest.mark.slow  # the real pipeline, a `rag` subprocess or the served app, by interface
 @pytest.mark.parametrize("interface", INTERFACES)
 @pytest.mark.parametrize("case", QUESTIONS, ids=case_ids)
 def test_question(case, interface, request):

@@ -74,6 +74,15 @@ def test_source_cards_mark_only_verified_citations_and_link_to_the_article():
     assert "No passages" in source_cards([])
 
 
+def test_a_sentence_given_twice_gets_one_card_under_both_numbers():
+    from dataclasses import replace
+
+    first = evidence()[1]
+    twice = source_cards([first, replace(first, n=3)], [Citation(3, 0, replace(first, n=3), True, 0.9)])
+    assert twice.count('class="src-card') == 1
+    assert 'id="src-2"' in twice and 'id="src-3"' in twice and twice.count("<mark>") == 1
+
+
 def test_answer_links_citations_and_flags_unsupported_sentences():
     ev = evidence()
     claims = [Claim("Rutte said 5 percent.", [2], supported=True), Claim("<b>Made up</b>.", [], supported=False)]
