@@ -52,6 +52,10 @@ AND_A_HALF = {"nl": ("en", "een", "half"), "en": ("and", "a", "half")}  # "twee 
 # "die" (6.9 / 5.1), "met" (7.0 / 5.1), "ten", "over", "minister" and "land" are not.
 DUTCH_MIN_ZIPF = 2.0
 DUTCH_MARGIN_ZIPF = 2.0
+# a capitalised first word this common in either language is an ordinary word starting the
+# sentence, even when the data also knows it as a name: "Let me ..." (nl "Let" = Latvian,
+# en Zipf 5.6), "May ..." (6.0); country names stay below it (China 5.1, Germany 4.9)
+COMMON_WORD_ZIPF = 5.5
 
 _NUMBER_TOKEN = re.compile(
     r"(?P<num>\d+(?:[.,]\d+)*)|(?P<word>[^\W\d_]+(?:[-\u2010][^\W\d_]+)*)|(?P<punct>[^\w\s])")
@@ -162,8 +166,20 @@ def _half_word(word: str) -> Decimal | None:
     return None
 
 
+def _plural_scale(word: str) -> bool:
+    """"hundreds", "billions", "honderden", "miljarden": a vague amount, not a number (text2num
+    reads "hundreds of billions" as 100 and 1)."""
+    lower = word.lower()
+    return bool((lower.endswith("s") and _scale(lower[:-1], "en"))
+                or (lower.endswith("en") and _scale(lower[:-2], "nl")))
+
+
 def _tokens(text: str) -> list[_Token]:
-    return [_Token(m.group(), m.lastgroup or "punct") for m in _NUMBER_TOKEN.finditer(text)]
+    tokens = [_Token(m.group(), m.lastgroup or "punct") for m in _NUMBER_TOKEN.finditer(text)]
+    for token in tokens:
+        if token.kind == "word" and _plural_scale(token.raw):
+            token.skip = True
+    return tokens
 
 
 def _digit_values(tokens: list[_Token], lang: str | None) -> set[str]:
@@ -219,6 +235,25 @@ def _spelled_values(tokens: list[_Token], lang: str) -> set[str]:
             continue  # the article "een"/"a", "one of": only "één" or "een" + scale word count
         values.add(_canonical(value))
     return values
+
+
+_DIGIT_ORDINAL = re.compile(r"\b(\d+)(?:e|de|ste|st|nd|rd|th)\b")
+
+
+def ordinal_values(text: str) -> frozenset[str]:
+    """The places a text states, from second on ("tweede", "second", "twaalfde", "12th" -> "12"):
+    finishing second is not winning. "First"/"eerste" is left out (also "at first", "voor het
+    eerst"), and so is "a second"/"een seconde" (a time, not a place)."""
+    from text_to_num import find_numbers
+
+    tokens = _tokens(text)
+    found = {m.group(1) for m in _DIGIT_ORDINAL.finditer(text) if int(m.group(1)) >= 2}
+    for lang in LANGS:
+        for occ in find_numbers(tokens, lang, 0):
+            before = fold(tokens[occ.start - 1].raw) if occ.start else ""
+            if occ.is_ordinal and occ.value >= 2 and not (occ.value == 2 and before in ("a", "een")):
+                found.add(_canonical(Decimal(repr(float(occ.value)))))
+    return frozenset(found)
 
 
 def number_values(text: str, lang: str | None = None) -> frozenset[str]:
@@ -662,6 +697,12 @@ def dutch_words(text: str) -> list[str]:
 
 _CAPITALISED_RUN = re.compile(r"\b[A-ZÀ-ÖØ-ÞŠŽČŘĆŁŚŻ][^\W_]*(?:[-'’][^\W_]+)*"
                               r"(?:\s+[A-ZÀ-ÖØ-ÞŠŽČŘĆŁŚŻ][^\W_]*(?:[-'’][^\W_]+)*)*")
+
+
+def common_word(word: str) -> bool:
+    """A word frequent enough in Dutch or English (COMMON_WORD_ZIPF) to be an ordinary word."""
+    folded = fold(word)
+    return max(_zipf(folded, "nl"), _zipf(folded, "en")) >= COMMON_WORD_ZIPF
 
 
 def translates(name: str) -> bool:

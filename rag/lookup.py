@@ -13,6 +13,7 @@ as kind "closest", which callers show apart, never as the quote's source.
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -133,29 +134,60 @@ def fuzzy_matches(articles: list[Article], quote: str, fuzzy_min: float) -> list
     return sorted(found, key=lambda m: -m.score)
 
 
+def _windows(stages: Stages, article_id: str, start: int, end: int) -> list[tuple[int, int]]:
+    """The sentence with the one before and with the one after, within its paragraph: a quote
+    often spans two sentences of the source ("..., and Sweden wants it next year")."""
+    spans = stages.sentences.spans.get(article_id, [])
+    at = bisect_left(spans, (start, end))
+    text = stages.index.articles[article_id].text
+    found = []
+    for left, right in ((at - 1, at), (at, at + 1)):
+        if 0 <= left and right < len(spans) and "\n\n" not in text[spans[left][0]:spans[right][1]]:
+            found.append((spans[left][0], spans[right][1]))
+    return found
+
+
 def semantic_matches(stages: Stages, quote: str, limit: int) -> list[Match]:
-    """The nearest sentences; those the support checks pass are "semantic", the rest "closest"."""
+    """The nearest sentences, each also with its neighbour when the pair is closer to the quote;
+    those the support checks pass are "semantic", the rest "closest". Polarity must agree
+    within one language ("zal niet steunen" is not "steunt"); across languages idioms differ
+    ("no more than" / "maximaal") and the judge decides."""
     index, settings = stages.index, stages.settings
     if not index.sentences:
         return []
     vector = stages.embedder.embed_queries([quote])[0]
     scores = stages.sentences.vectors @ vector
-    judge = None
-    found = []
-    for rank, row in enumerate(np.argsort(-scores)[:limit]):
+    rows = np.argsort(-scores)[:limit]
+    candidates = []  # (score, article, start, end), the best of a sentence and its windows
+    for row in rows:
         sentence = index.sentences[row]
         article = index.articles[sentence.article_id]
-        start, end = trim(article, sentence.start, sentence.end)
-        score = float(scores[row])
-        evidence = Evidence(rank + 1, article, sentence.start, sentence.end, score, score, 0.0)
-        stated = (not check_support(quote, evidence, score, settings.lookup_semantic_min)
-                  and negated(quote) == negated(evidence.text))
+        spans = [(sentence.start, sentence.end)] + _windows(stages, sentence.article_id, sentence.start,
+                                                            sentence.end)
+        window_scores = stages.embedder.embed_passages([article.text[s:e] for s, e in spans[1:]]) @ vector \
+            if len(spans) > 1 else []
+        options = [(float(scores[row]), spans[0])] + [(float(w), span) for w, span in zip(window_scores, spans[1:])]
+        score, (start, end) = max(options, key=lambda option: option[0])
+        candidates.append((score, article, start, end))
+    candidates.sort(key=lambda c: -c[0])
+    language = detect_language(quote)
+    judge = None
+    found: list[Match] = []
+    for rank, (score, article, start, end) in enumerate(candidates):
+        evidence = Evidence(rank + 1, article, start, end, score, score, 0.0)
+        stated = not check_support(quote, evidence, score, settings.lookup_semantic_min)
+        if stated and detect_language(evidence.text) == language:
+            stated = negated(quote) == negated(evidence.text)
         if stated and rank < settings.judge_candidates:
-            judge = judge or (make_judge(stages.generator, detect_language(quote), None) if settings.judge else None)
+            if judge is None and settings.judge:
+                judge = make_judge(stages.generator, language, None)
             stated = not judged(judge, quote, evidence, settings.judge_threshold)
         else:
             stated = stated and rank < settings.judge_candidates
-        found.append(Match(article, start, end, "semantic" if stated else "closest", score))
+        span = trim(article, start, end)
+        if any(m.article.id == article.id and m.start < span[1] and span[0] < m.end for m in found):
+            continue  # a window that overlaps a better candidate
+        found.append(Match(article, *span, "semantic" if stated else "closest", score))
     return sorted(found, key=lambda m: (m.kind == "closest", -m.score))
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from rag.lexicon import name_forms, number_values, translates
+from rag.lexicon import common_word, name_forms, number_values, ordinal_values, translates
 from rag.text import fold, stopwords
 
 NAME = re.compile(r"\b[A-ZÀ-ÖØ-Þ][\w'’-]*(?:\s+[A-ZÀ-ÖØ-Þ][\w'’-]*)*")
@@ -22,6 +22,9 @@ NOT_NAMES = {"according", "however", "yes", "no", "volgens", "ook", "ja", "nee",
 DURATIONS = {"drie kwartier": "45", "een kwartier": "15", "half uur": "30", "anderhalf uur": "90"}
 
 
+OPENING = " \t\n\"'„“”‘’‚«»([-–—"  # what may stand before a text's first word (quotes, brackets, dashes)
+
+
 NEGATIONS = frozenset("not no never none nobody nothing niet geen nooit niemand niets".split())
 
 
@@ -32,6 +35,11 @@ def numbers_in(text: str) -> set[str]:
     found = set(number_values(text))
     found |= {minutes for phrase, minutes in DURATIONS.items() if phrase in folded}
     return found
+
+
+def ordinals_in(text: str) -> set[str]:
+    """The places a text states from second on, by value ("tweede" -> "2"; rag.lexicon)."""
+    return set(ordinal_values(text))
 
 
 def negated(text: str) -> bool:
@@ -55,9 +63,10 @@ def names_in(text: str, proper: frozenset[str] | None = None) -> set[str]:
     names = set()
     for match in NAME.finditer(text):
         tokens = match.group(0).split()
-        if match.start() == len(text) - len(text.lstrip()) and proper is not None:
+        if match.start() == len(text) - len(text.lstrip(OPENING)) and proper is not None:
             first = fold(re.sub(r"['’]s$", "", tokens[0]))
-            if (first not in proper and not translates(tokens[0])) or number_values(tokens[0]):
+            if (first not in proper and (not translates(tokens[0]) or common_word(first))) \
+                    or number_values(tokens[0]):
                 tokens = tokens[1:]
         words = []
         for word in tokens:

@@ -35,6 +35,7 @@ from rag.mentions import (
     names_in,
     negated,
     numbers_in,
+    ordinals_in,
     paragraph_around,
 )
 from rag.prompting import REFUSAL_TOKEN, read_template, render, render_messages
@@ -77,6 +78,9 @@ def check_support(claim: str, evidence: Evidence, similarity: float, threshold: 
     missing_numbers = numbers_in(claim) - numbers_in(evidence.full_text) - premise
     if missing_numbers:
         return f"number {sorted(missing_numbers)[0]} not in the source"
+    missing_places = ordinals_in(claim) - ordinals_in(evidence.full_text) - ordinals_in(question)
+    if missing_places:  # "finished second" is not "won"
+        return f"place {sorted(missing_places)[0]} not in the source"
     words = context_words(paragraph)
     asked = names_in(question)
     article_words: set[str] | None = None

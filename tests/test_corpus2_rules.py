@@ -148,3 +148,29 @@ def test_a_name_the_cited_article_lacks_marks_an_answer_about_something_else():
     assert unknown_terms("Hoeveel vluchten mag Eindhoven Airport per jaar afhandelen?", vocabulary) == ["Eindhoven"]
     # of a compound only the capitalised part is a name: "NAVO-norm" needs "NAVO", not "norm"
     assert "NAVO-norm" not in unknown_terms("Wat is de NAVO-norm?", corpus_vocabulary([_article(POLAND)]))
+
+
+@pytest.mark.parametrize("text,numbers", [
+    ("We hebben honderden miljarden nodig", set()),  # a vague amount is no number
+    ("We need hundreds of billions", set()),
+    ("duizenden mensen", set()),
+    ("tweehonderd militairen", {"200"}),
+])
+def test_plural_scale_words_are_no_numbers(text, numbers):
+    assert numbers_in(text) == numbers
+
+
+def test_a_place_the_source_does_not_give_is_not_supported():
+    article = _article("123_nk_schaatsen.txt")
+    champion = _evidence(article, "Sanne Wiersma is in Thialf Nederlands kampioen geworden op de 1.500 meter.")[0]
+    assert "place 2" in check_support("Sanne Wiersma werd in Thialf tweede op de 1.500 meter.", champion, 0.95, 0.8)
+    assert "place 2" in check_support("Wiersma finished second in the 1,500 metres.", champion, 0.95, 0.8)
+    assert check_support("Sanne Wiersma won de 1.500 meter in Thialf.", champion, 0.95, 0.8) == ""
+
+
+def test_a_common_word_opening_a_quote_is_no_name():
+    from rag.mentions import names_in
+
+    proper = frozenset({"rutte"})
+    assert names_in('"Let me be very clear," Rutte said.', proper) == {"rutte"}
+    assert names_in("Romanian troops crossed the border.", proper) == {"romanian"}

@@ -15,13 +15,14 @@ POLAND = article("200_polen.txt", (
 SKATING = article("201_schaatsen.txt", (
     "Sanne Wiersma heeft in Thialf de 1.500 meter gewonnen.\n\n"
     "Zij was ruim een seconde sneller dan haar ploeggenote Femke Kramer."), date="2023-12")
-GROUPS = [("polen", "poland", "polish"), ("defensie", "defence", "defense"), ("procent", "percent"),
+PRICES = article("202_inflatie.txt", "De inflatie kwam in mei uit op 3,5 procent. In april was dat nog 4,1 procent.")
+GROUPS = [("inflat",), ("polen", "poland", "polish"), ("defensie", "defence", "defense"), ("procent", "percent"),
           ("bbp", "bruto", "gdp"), ("tank",), ("wiersma",), ("thialf", "schaats", "meter"), ("kramer",)]
 QUESTION = "Hoeveel procent van het bbp geeft Polen uit aan defensie?"
 
 
 def stages(generator, **settings):
-    return fake_stages([POLAND, SKATING], KeywordEmbedder(GROUPS), generator, **settings)
+    return fake_stages([POLAND, SKATING, PRICES], KeywordEmbedder(GROUPS), generator, **settings)
 
 
 def test_a_supported_answer_carries_its_check_mark():
@@ -106,3 +107,9 @@ def test_lookup_does_not_attribute_a_negated_quote():
 def test_lookup_finds_an_english_paraphrase_of_a_dutch_sentence():
     found = lookup(stages(Untouchable()), "Poland spends 4.1 percent of its GDP on defence this year.")
     assert found[0].kind == "semantic" and found[0].article.id == "200_polen"
+
+
+def test_lookup_finds_a_quote_that_spans_two_sentences():
+    found = lookup(stages(Untouchable()), "Inflation came in at 3.5 percent in May, down from 4.1 percent in April.")
+    assert found[0].kind == "semantic" and found[0].article.id == "202_inflatie"
+    assert found[0].text == "De inflatie kwam in mei uit op 3,5 procent. In april was dat nog 4,1 procent"
