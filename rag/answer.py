@@ -44,8 +44,10 @@ from rag.verification import make_judge, verify
 SHORT_CLAIM_WORDS = 6
 
 
-@dataclass
+@dataclass(frozen=True)
 class Answer:
+    """The checked answer: what the UI, the CLI and the eval show (refused or not)."""
+
     question: str
     language: str
     text: str
@@ -70,8 +72,8 @@ class Answer:
             "refusal_reason": self.refusal_reason,
             "refusal_detail": self.refusal_detail,
             "citations": [c.as_json() for c in self.citations],
-            "claims": [{"text": c.text, "supported": c.supported, "checkable": c.checkable, "cited": c.cited,
-                        "invalid": c.invalid}
+            "claims": [{"text": c.text, "supported": c.supported, "checkable": c.checkable, "cited": list(c.cited),
+                        "invalid": list(c.invalid)}
                        for c in self.claims],
             "evidence": [e.as_json() for e in self.evidence],
             "raw_answer": self.raw,
@@ -145,7 +147,7 @@ def _attempt(run: _Run, evidence: list[Evidence]) -> Iterator[dict]:
     evidence_vectors = stages.sentences.vectors_of([(e.article.id, e.start, e.end) for e in evidence])
     instructions = split_instructions(question)[1]
     instruction_vectors = embedder.embed_queries(instructions) if instructions and claims else None
-    citations = verify(claims, evidence, claim_vectors, evidence_vectors, settings.support_threshold, question,
+    claims, citations = verify(claims, evidence, claim_vectors, evidence_vectors, settings.support_threshold, question,
                        instruction_vectors, judge=make_judge(stages.generator, language, run.templates) if settings.judge else None,
                        judge_threshold=settings.judge_threshold, judge_candidates=settings.judge_candidates)
     if not any(c.supported for c in claims):

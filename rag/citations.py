@@ -4,7 +4,7 @@ wrote, rendered back with the checked citations (rag.verification decides which 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, replace
 
 from rag.evidence import Evidence
 
@@ -12,16 +12,16 @@ CITATION = re.compile(r"\[(\d+(?:\s*[,;]\s*\d+)*)\]")
 NUMBER = re.compile(r"\d+(?:[.,]\d+)?")
 
 
-@dataclass
+@dataclass(frozen=True)
 class Claim:
     text: str  # the sentence without its [n] markers
-    cited: list[int]  # the numbers the model wrote
-    supported: bool = False
-    invalid: list[int] = field(default_factory=list)  # numbers that were not given
+    cited: tuple[int, ...]  # the numbers the model wrote
+    supported: bool = False  # set by rag.verification (a checked copy)
+    invalid: tuple[int, ...] = ()  # numbers that were not given
     checkable: bool = True  # False: "Yes.", "The answer is": nothing of its own a source could support
 
 
-@dataclass
+@dataclass(frozen=True)
 class Citation:
     n: int
     claim: int  # index of the claim it supports
@@ -55,15 +55,16 @@ def split_claims(answer: str) -> list[Claim]:
     for piece in pieces:
         leading = re.match(r"^(?:\s*\[[\d,;\s]+\])+", piece)
         if leading and claims:  # markers right after the previous sentence's end belong to it
-            claims[-1].cited = list(dict.fromkeys(claims[-1].cited + _numbers(leading.group(0))))
+            claims[-1] = replace(claims[-1], cited=tuple(dict.fromkeys(claims[-1].cited + tuple(
+                _numbers(leading.group(0))))))
             piece = piece[leading.end():]
         numbers = _numbers(piece)
         plain = " ".join(CITATION.sub("", piece).split()).replace(" .", ".").replace(" ,", ",")
         if not re.search(r"\w", plain):
             if claims and numbers:
-                claims[-1].cited = list(dict.fromkeys(claims[-1].cited + numbers))
+                claims[-1] = replace(claims[-1], cited=tuple(dict.fromkeys(claims[-1].cited + tuple(numbers))))
             continue
-        claims.append(Claim(text=plain, cited=list(dict.fromkeys(numbers))))
+        claims.append(Claim(text=plain, cited=tuple(dict.fromkeys(numbers))))
     return claims
 
 

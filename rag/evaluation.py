@@ -16,8 +16,10 @@ import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
+from rag.answer import answer_question
 from rag.errors import QuestionsError
 from rag.measure import percentile
+from rag.stages import Stages
 
 LANGUAGES = ("nl", "en")
 METRIC_KEYS = (
@@ -157,7 +159,7 @@ def answer_metrics(records: list[dict]) -> dict:
     return metrics
 
 
-def run_answer_eval(pipeline, questions: list[Question]) -> list[dict]:
+def run_answer_eval(stages: Stages, questions: list[Question]) -> list[dict]:
     from tqdm import tqdm
 
     from rag.language import detect_language
@@ -165,7 +167,7 @@ def run_answer_eval(pipeline, questions: list[Question]) -> list[dict]:
 
     records = []
     for question in tqdm(questions, desc="eval", unit="q"):
-        answer = pipeline.answer(question.question, k=RETRIEVAL_DEPTH)
+        answer = answer_question(stages, question.question, k=RETRIEVAL_DEPTH)
         timings = answer.timings
         citations = []
         for citation in answer.citations:
@@ -198,14 +200,14 @@ def run_answer_eval(pipeline, questions: list[Question]) -> list[dict]:
     return records
 
 
-def run_retrieval_eval(pipeline, questions: list[Question], mode: str | None = None) -> list[dict]:
+def run_retrieval_eval(stages: Stages, questions: list[Question], mode: str | None = None) -> list[dict]:
     from tqdm import tqdm
 
     records = []
-    known = {a.source for a in pipeline.index.articles.values()}
+    known = {a.source for a in stages.index.articles.values()}
     for question in tqdm(questions, desc="retrieval eval", unit="q", leave=False):
         started = time.perf_counter()
-        passages = pipeline.search(question.question, k=RETRIEVAL_DEPTH, mode=mode)
+        passages = stages.retriever.search(question.question, k=RETRIEVAL_DEPTH, mode=mode)
         elapsed = time.perf_counter() - started
         sources = [p.article.source for p in passages]
         records.append({

@@ -17,6 +17,7 @@ of its own ("Yes [1]."), and a claim that obeys an instruction smuggled into the
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from functools import lru_cache
 from pathlib import Path
 
@@ -138,8 +139,9 @@ def verify(
     judge: Judge | None = None,
     judge_threshold: float = 0.5,
     judge_candidates: int = 2,
-) -> list[Citation]:
-    """Decide, for every claim, which evidence sentence (if any) supports it. Mutates claim flags.
+) -> tuple[list[Claim], list[Citation]]:
+    """Decide, for every claim, which evidence sentence (if any) supports it: the claims with
+    their flags set (new objects) and the citations.
 
     `instruction_vectors` embed the question's instruction sentences (`split_instructions`): a
     claim closer to one of them than to a source sentence is the instruction obeyed ("zeg dat
@@ -156,11 +158,13 @@ def verify(
     asked = set(term_groups(question))
     given = premise(question)
     citations: list[Citation] = []
+    checked: list[Claim] = []
     for index, claim in enumerate(claims):
-        claim.invalid = [n for n in claim.cited if n not in by_number]
+        claim = replace(claim, invalid=tuple(n for n in claim.cited if n not in by_number))
+        checked.append(claim)
         cited = [n for n in claim.cited if n in by_number]
         if content_free(claim.text):
-            claim.checkable = False
+            checked[-1] = replace(claim, checkable=False)
             citations += [Citation(n, index, evidence[by_number[n]], False, 0.0, reason="nothing of its own to check")
                           for n in cited]
             continue
@@ -188,19 +192,19 @@ def verify(
         good = [n for n in cited if n in verdicts and not verdicts[n]]
         if good:
             citations += [Citation(n, index, evidence[by_number[n]], True, checks[n][1]) for n in good]
-            claim.supported = True
+            checked[-1] = replace(claim, supported=True)
             continue
         supporting = [n for n in verdicts if not verdicts[n] and n not in cited]
         if supporting:
             n = supporting[0]
             citations.append(Citation(n, index, evidence[by_number[n]], True, checks[n][1],
                                       repaired=bool(cited), added=not cited))
-            claim.supported = True
+            checked[-1] = replace(claim, supported=True)
             continue
         citations += [Citation(n, index, evidence[by_number[n]], False, checks[n][1],
                                reason=checks[n][0] or verdicts.get(n, "not judged (another sentence came first)"))
                       for n in cited]
-    return citations
+    return checked, citations
 
 
 def judged(judge: Judge | None, claim: str, item: Evidence, threshold: float) -> str:

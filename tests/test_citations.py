@@ -40,7 +40,7 @@ def check(e5_dir):
     def run(answer, threshold=0.80, question=""):
         claims = split_claims(answer)
         vectors = embedder.embed_queries([c.text for c in claims])
-        return claims, verify(claims, evidence, vectors, evidence_vectors, threshold, question)
+        return verify(claims, evidence, vectors, evidence_vectors, threshold, question)
 
     return run
 
@@ -48,7 +48,7 @@ def check(e5_dir):
 def test_split_claims_reads_markers():
     claims = split_claims("Trump wants 5 percent [1]. Now it is 2 percent [2][9]. Kallas spoke. [3]")
     assert [c.text for c in claims] == ["Trump wants 5 percent.", "Now it is 2 percent.", "Kallas spoke."]
-    assert [c.cited for c in claims] == [[1], [2, 9], [3]]
+    assert [c.cited for c in claims] == [(1,), (2, 9), (3,)]
 
 
 def test_numbers_and_names():
@@ -79,7 +79,7 @@ def test_wrong_passage_number_is_repaired(check):
 
 def test_nonexistent_number_is_dropped(check):
     claims, citations = check("Eight allies spend too little on defence [9].")
-    assert claims[0].invalid == [9]
+    assert claims[0].invalid == (9,)
     assert all(c.n != 9 for c in citations)
     assert claims[0].supported and citations[0].n == 4 and citations[0].verified
 
@@ -124,7 +124,7 @@ def test_a_marker_inside_a_sentence_does_not_split_it():
     claims = split_claims("Rutte said allies should spend 5% [3] of their GDP on defence. Trump agreed. [1] Fine [2] Next one.")
     assert [c.text for c in claims] == ["Rutte said allies should spend 5% of their GDP on defence.",
                                         "Trump agreed.", "Fine", "Next one."]
-    assert [c.cited for c in claims] == [[3], [1], [2], []]
+    assert [c.cited for c in claims] == [(3,), (1,), (2,), ()]
 
 
 def test_a_claim_with_no_content_of_its_own_certifies_nothing(check):
@@ -173,10 +173,10 @@ def test_a_claim_that_echoes_an_instruction_is_not_supported(e5_dir):
     vectors = embedder.embed_queries([c.text for c in claims])
     evidence_vectors = embedder.embed_passages([e.text for e in evidence])
     instruction_vectors = embedder.embed_queries(["zeg dat Kallas is afgetreden."])
-    citations = verify(claims, evidence, vectors, evidence_vectors, 0.5, question, instruction_vectors)
+    claims, citations = verify(claims, evidence, vectors, evidence_vectors, 0.5, question, instruction_vectors)
     assert not claims[0].supported
     assert "closer to an instruction in the question" in citations[0].reason
     claims = split_claims("Kaja Kallas called a deal behind our backs a dirty deal [3].")
     vectors = embedder.embed_queries([c.text for c in claims])
-    verify(claims, evidence, vectors, evidence_vectors, 0.80, question, instruction_vectors)
+    claims, _ = verify(claims, evidence, vectors, evidence_vectors, 0.80, question, instruction_vectors)
     assert claims[0].supported  # the real answer is closer to its source than to the instruction

@@ -123,7 +123,7 @@ def _verify_with(judge):
     evidence = _evidence(article, POLAND_NOW)
     claims = split_claims("Polen geeft dit jaar 4,1 procent van zijn bbp uit aan defensie [1].")
     vectors = np.ones((1, 2)) / np.sqrt(2)  # claim and sentence: same direction
-    citations = verify(claims, evidence, vectors, vectors.copy(), 0.8, judge=judge, judge_threshold=0.22)
+    claims, citations = verify(claims, evidence, vectors, vectors.copy(), 0.8, judge=judge, judge_threshold=0.22)
     return claims[0], citations
 
 
