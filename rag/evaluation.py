@@ -184,6 +184,7 @@ def run_answer_eval(stages: Stages, questions: list[Question]) -> list[dict]:
             "raw_answer": answer.raw,
             "refused": answer.refused,
             "refusal_reason": answer.refusal_reason,
+            "refusal_detail": answer.refusal_detail,
             "answer_language": detect_language(answer.text),
             "dutch_words": [] if answer.refused or question.lang != "en" else dutch_words(answer.text),
             "facts_ok": (not answer.refused) and holds_facts(answer.text, question.facts),

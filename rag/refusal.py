@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 
 from rag.citations import CITATION
+from rag.language import detect_language
 from rag.lexicon import name_forms, translations, untranslatable
 from rag.mentions import numbers_in
 from rag.question import QUESTION_WORDS
@@ -104,8 +105,12 @@ def missed_topic(question: str, cited_text: str, frequency: dict[str, float], ra
     """The question's distinctive words (rare in the articles, yet present) that the cited
     passages never use: an answer citing them talks about something else.
 
-    Empty when the question has no such word (e.g. English words against Dutch articles).
-    Question words ("volgens", "according") are not the topic; "5%" in a source is "procent"."""
+    Empty when the question has no such word, and across languages: an English word that is
+    also a rare Dutch one ("last" = burden) is a coincidence, not the topic; names and numbers
+    across languages are unknown_terms' to check. Question words ("volgens", "according") are
+    not the topic; "5%" in a source is "procent"."""
+    if detect_language(question) != detect_language(cited_text):
+        return []
     asked = " ".join(w for w in words(question) if w not in QUESTION_WORDS)
     distinctive = [g for g in term_groups(asked) if 0 < max(frequency.get(t, 0.0) for t in g) <= rare]
     if not distinctive:

@@ -174,3 +174,18 @@ def test_a_common_word_opening_a_quote_is_no_name():
     proper = frozenset({"rutte"})
     assert names_in('"Let me be very clear," Rutte said.', proper) == {"rutte"}
     assert names_in("Romanian troops crossed the border.", proper) == {"romanian"}
+
+
+def test_an_english_word_that_is_also_a_rare_dutch_one_is_no_missed_topic():
+    """"last" (English) is "last" (Dutch: burden) in the articles: across languages a shared
+    spelling is a coincidence, not the question's topic."""
+    from rag.chunking import chunk_article
+    from rag.refusal import missed_topic
+    from rag.store import term_document_frequency
+
+    articles = [_article(name) for name in sorted(p.name for p in CORPUS2.glob("*.txt"))]
+    frequency = term_document_frequency([c.text for a in articles for c in chunk_article(a)])
+    spain = _article("100_spanje_defensie.txt").text
+    assert 0 < frequency.get("last", 0) <= 0.2  # a rare Dutch word of this corpus
+    assert missed_topic("How much of its GDP did Spain spend on defence last year?", spain, frequency) == []
+    assert missed_topic("Hoeveel fregatten koopt Noorwegen?", spain, frequency) != []  # Dutch: still checked
