@@ -24,7 +24,14 @@ from rag.evidence import Evidence, gather_evidence
 from rag.generation import GenerationStats
 from rag.language import detect_language
 from rag.mentions import strip_annotations
-from rag.prompting import REFUSAL_TOKEN, format_evidence, premise_note, refusal_text, render_messages
+from rag.prompting import (
+    REFUSAL_TOKEN,
+    format_evidence,
+    glossary_note,
+    premise_note,
+    refusal_text,
+    render_messages,
+)
 from rag.question import split_instructions
 from rag.refusal import (
     REFUSED_BY_MODEL,
@@ -126,7 +133,8 @@ def _attempt(run: _Run, evidence: list[Evidence]) -> Iterator[dict]:
     stages, settings, question, language = run.stages, run.stages.settings, run.question, run.language
     messages = render_messages(f"answer_{language}", {
         "evidence": format_evidence(evidence), "question": question, "refusal_token": REFUSAL_TOKEN,
-        "note": premise_note(question, evidence, language, run.templates)}, run.templates)
+        "note": premise_note(question, evidence, language, run.templates)
+        + glossary_note(evidence, language, settings.glossary_words, run.templates)}, run.templates)
     raw = ""
     run.stats = GenerationStats()
     for text in stages.generator.stream(messages, max_tokens=settings.max_tokens, stats=run.stats):

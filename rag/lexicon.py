@@ -56,6 +56,11 @@ DUTCH_MARGIN_ZIPF = 2.0
 # sentence, even when the data also knows it as a name: "Let me ..." (nl "Let" = Latvian,
 # en Zipf 5.6), "May ..." (6.0); country names stay below it (China 5.1, Germany 4.9)
 COMMON_WORD_ZIPF = 5.5
+# the English glossary of Dutch evidence: Dutch words rarer than this (the model reads "zei" and
+# "volgens" well; it copies "bondgenootschap", nl 3.0), English glosses at least this common
+# (FreeDict glues some multi-word glosses: "accordingto")
+GLOSSARY_MAX_ZIPF = 4.5
+GLOSS_MIN_ZIPF = 3.0
 
 _NUMBER_TOKEN = re.compile(
     r"(?P<num>\d+(?:[.,]\d+)*)|(?P<word>[^\W\d_]+(?:[-\u2010][^\W\d_]+)*)|(?P<punct>[^\w\s])")
@@ -660,6 +665,39 @@ def _in_name(tokens: list[tuple[re.Match[str], bool]], i: int, text: str) -> boo
     span = range(before, after)
     return all(_spaced(tokens, j, j + 1, text) for j in span) and all(
         len(tokens[j][0].group()) <= 3 for j in span if j != before)
+
+
+def english_glosses(word: str, most: int = 3) -> list[str]:
+    """Up to `most` single-word English glosses FreeDict gives a Dutch word or its lemma, the
+    most frequent English words first (FreeDict lists senses alphabetically)."""
+    maps = _bilingual()["nl"]
+    found: set[str] = set()
+    for key in dict.fromkeys((_key(word), _key(_lemma(word.lower(), "nl")))):
+        for _, phrase in maps.get(key, ()):
+            words = _WORD.findall(phrase)
+            if len(words) == 1 and words[0].islower() and not _is_dutch(fold(words[0])) \
+                    and _zipf(words[0], "en") >= GLOSS_MIN_ZIPF:
+                found.add(words[0])
+    return sorted(found, key=lambda w: -_zipf(w, "en"))[:most]
+
+
+def glossary(text: str, most: int) -> list[tuple[str, list[str]]]:
+    """(Dutch word, English glosses) for the Dutch words of a text that are not English too and
+    not names (capitalised inside a sentence), rarest first: what a small model answering in
+    English would otherwise copy ("bondgenootschap" -> "alliance")."""
+    stop = stopwords()
+    entries: dict[str, list[str]] = {}
+    for match, initial in _sentence_words(text):
+        word = match.group()
+        folded = fold(word)
+        if (word[:1].isupper() and not initial) or folded in stop or folded in entries or "-" in word:
+            continue
+        if _is_dutch(folded) and _zipf(folded, "nl") < GLOSSARY_MAX_ZIPF:
+            glosses = english_glosses(word.lower())
+            if glosses:
+                entries[folded] = glosses
+    ranked = sorted(entries, key=lambda w: _zipf(w, "nl"))
+    return [(w, entries[w]) for w in ranked[:most]]
 
 
 def dutch_words(text: str) -> list[str]:

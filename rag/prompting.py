@@ -10,7 +10,7 @@ from pathlib import Path
 
 from rag.errors import ConfigError
 from rag.evidence import Evidence
-from rag.lexicon import name_forms, translates
+from rag.lexicon import glossary, name_forms, translates
 from rag.mentions import annotate_numbers, capitalised_words, names_in, paragraph_around
 from rag.question import QUESTION_WORDS, saying_terms
 from rag.text import fold, lexical_terms, stopwords, term_groups, words
@@ -101,6 +101,19 @@ def speaker_conflict(question: str, evidence: list[Evidence]) -> tuple[str, list
     if not others:
         return None
     return person, others, [e.n for e in on_topic]
+
+
+def glossary_note(evidence: list[Evidence], language: str, words: int, templates: Path | None) -> str:
+    """For an English answer: a line with English glosses of the evidence's rarer Dutch words
+    (rag.lexicon.glossary), so that the model writes "alliance", not "bondgenootschap"
+    ('' for Dutch answers, when `words` is 0 or when no word has a gloss)."""
+    if language != "en" or words < 1:
+        return ""
+    pairs = glossary(" ".join(e.full_text for e in evidence), words)
+    if not pairs:
+        return ""
+    line = "; ".join(f"{dutch} = {' / '.join(english)}" for dutch, english in pairs)
+    return render(read_template("glossary_en", templates), {"pairs": line}).strip() + "\n"
 
 
 def premise_note(question: str, evidence: list[Evidence], language: str, templates: Path | None) -> str:

@@ -71,6 +71,9 @@ class Settings:
     # an evidence sentence that leans on the one before ("Dat wil ...", "Hij ...") reaches the
     # model and the checks with that sentence, up to this many characters in all
     context_chars: int = 500
+    # English answers: the prompt lists English glosses of up to this many rare Dutch words of
+    # the evidence (FreeDict), against Dutch words copied into English answers (0: off)
+    glossary_words: int = 0
     # below this question/sentence cosine the system refuses without calling the model
     min_similarity: float = 0.78
     # a name of the question the corpus never mentions refuses before the model, unless some

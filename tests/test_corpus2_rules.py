@@ -189,3 +189,15 @@ def test_an_english_word_that_is_also_a_rare_dutch_one_is_no_missed_topic():
     assert 0 < frequency.get("last", 0) <= 0.2  # a rare Dutch word of this corpus
     assert missed_topic("How much of its GDP did Spain spend on defence last year?", spain, frequency) == []
     assert missed_topic("Hoeveel fregatten koopt Noorwegen?", spain, frequency) != []  # Dutch: still checked
+
+
+def test_an_english_answer_gets_a_glossary_of_the_rare_dutch_words():
+    from rag.prompting import glossary_note
+
+    article = _article("105_navo_chef_iohannis.txt")
+    sentence = next(s.strip() + "." for s in article.text.split(".") if "het meest bedreigd" in s)
+    evidence = _evidence(article, sentence.lstrip())
+    note = glossary_note(evidence, "en", 8, None)
+    assert "bondgenootschap = alliance" in note
+    assert "iohannis" not in note.lower()  # names are no Dutch words
+    assert glossary_note(evidence, "nl", 8, None) == "" and glossary_note(evidence, "en", 0, None) == ""
