@@ -7,7 +7,8 @@ Each row of the labels file is one (question, claim, cited sentence) from a real
 with a hand label `supported`. Candidates: the embedder alone (cosine >= support_threshold),
 the rules alone (numbers, names, words), the old verifier (rules + meaning), the LLM judge alone
 and the rules + judge combination (the default). The judge threshold is chosen on the `tune`
-rows (highest recall at precision >= 0.95, else the best F1) and reported on `test`.
+rows (the lowest with precision >= 0.95 at recall >= 0.80, else the best F1) and reported
+on `test`.
 """
 
 from __future__ import annotations
@@ -36,8 +37,8 @@ def _pick_threshold(rows: list[dict], key: str, gate: str | None) -> float:
         t = step / 100
         predicted = [(r[gate] if gate else True) and r[key] >= t for r in rows]
         s = _scores(rows, predicted)
-        if s["precision"] is not None and s["precision"] >= 0.95:
-            return t  # recall only falls as t rises: the lowest such t has the most recall
+        if (s["precision"] or 0) >= 0.95 and (s["recall"] or 0) >= 0.80:
+            return t  # the target; recall only falls as t rises: the lowest such t has the most
         p, r = s["precision"] or 0, s["recall"] or 0
         f1 = 2 * p * r / (p + r) if p + r else 0
         if f1 > best_f1:
