@@ -6,6 +6,7 @@ its polarity. Pure functions over strings; the verification, refusal and lookup 
 from __future__ import annotations
 
 import re
+import unicodedata
 from functools import lru_cache
 
 from rag.lexicon import common_word, name_forms, number_values, ordinal_values, translates
@@ -22,10 +23,16 @@ NOT_NAMES = {"according", "however", "yes", "no", "volgens", "ook", "ja", "nee",
 DURATIONS = {"drie kwartier": "45", "een kwartier": "15", "half uur": "30", "anderhalf uur": "90"}
 
 
-OPENING = " \t\n\"'„“”‘’‚«»([-–—"  # what may stand before a text's first word (quotes, brackets, dashes)
-
-
 NEGATIONS = frozenset("not no never none nobody nothing niet geen nooit niemand niets".split())
+
+
+def _first_letter(text: str) -> int:
+    """Where a text's first word starts: past spaces and the punctuation that may open it
+    (quotes, brackets, dashes: Unicode's categories, not a list of marks)."""
+    for at, char in enumerate(text):
+        if not (char.isspace() or unicodedata.category(char).startswith("P")):
+            return at
+    return len(text)
 
 
 def numbers_in(text: str) -> set[str]:
@@ -63,7 +70,7 @@ def names_in(text: str, proper: frozenset[str] | None = None) -> set[str]:
     names = set()
     for match in NAME.finditer(text):
         tokens = match.group(0).split()
-        if match.start() == len(text) - len(text.lstrip(OPENING)) and proper is not None:
+        if match.start() == _first_letter(text) and proper is not None:
             first = fold(re.sub(r"['’]s$", "", tokens[0]))
             if (first not in proper and (not translates(tokens[0]) or common_word(first))) \
                     or number_values(tokens[0]):
