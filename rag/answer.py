@@ -23,7 +23,7 @@ from rag.citations import Citation, Claim, render_answer, split_claims
 from rag.evidence import Evidence, gather_evidence
 from rag.generation import GenerationStats
 from rag.language import detect_language
-from rag.mentions import strip_annotations
+from rag.mentions import paragraph_around, strip_annotations
 from rag.prompting import (
     REFUSAL_TOKEN,
     format_evidence,
@@ -40,6 +40,7 @@ from rag.refusal import (
     REFUSED_UNVERIFIED,
     irrelevance,
     missed_topic,
+    numbers_elsewhere,
     states_absence,
     unknown_terms,
 )
@@ -178,6 +179,14 @@ def _attempt(run: _Run, evidence: list[Evidence]) -> Iterator[dict]:
         return run.refusal(evidence, REFUSED_OFF_TOPIC,
                            f"the cited articles never mention {', '.join(repr(a) for a in absent[:3])}: "
                            "they answer another question", raw, claims, citations)
+    # and its numbers near the answer: in the paragraph of a verified citation, not elsewhere
+    verified = [c.evidence for c in citations if c.verified]
+    elsewhere = numbers_elsewhere(question, [paragraph_around(e.article.text, e.start, e.end) for e in verified],
+                                  [e.article.date for e in verified if e.article.date])
+    if elsewhere:
+        return run.refusal(evidence, REFUSED_OFF_TOPIC,
+                           f"the cited passages never give {', '.join(elsewhere[:3])}: they answer another question",
+                           raw, claims, citations)
     return run.answer(evidence, render_answer(claims, citations), False, None, raw, claims, citations)
 
 

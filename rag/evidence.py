@@ -17,6 +17,7 @@ import numpy as np
 
 from rag.corpus import Article
 from rag.embedding import QueryEmbedder
+from rag.lexicon import month_year
 from rag.retrieval import Passage
 from rag.settings import Settings
 from rag.store import SentenceStore
@@ -47,6 +48,14 @@ class Evidence:
         """The sentence with what it leans on: what the model reads and the checks test."""
         begin = self.context_start if 0 <= self.context_start < self.start else self.start
         return self.article.text[begin:self.end]
+
+    @property
+    def dated_text(self) -> str:
+        """What the model and the judge read: the article's month first ("(oktober 2025) De eerste
+        F-35's zijn dinsdag geland."), so a question asking when can be answered and checked."""
+        label = month_year(self.article.date)
+        sentence = " ".join(self.full_text.split())
+        return f"({label}) {sentence}" if label else sentence
 
     def as_json(self) -> dict:
         return {"n": self.n, "article": self.article.source, "title": self.article.title,

@@ -56,7 +56,7 @@ def refusal_text(language: str, directory: Path | None = None) -> str:
 
 
 def format_evidence(evidence: list[Evidence]) -> str:
-    return "\n".join(f"[{e.n}] {annotate_numbers(' '.join(e.full_text.split()))}" for e in evidence)
+    return "\n".join(f"[{e.n}] {annotate_numbers(e.dated_text)}" for e in evidence)
 
 
 def _people(names: set[str]) -> set[str]:

@@ -121,6 +121,17 @@ def missed_topic(question: str, cited_text: str, frequency: dict[str, float], ra
     return [g[0] for g in distinctive]
 
 
+def numbers_elsewhere(question: str, cited_paragraphs: list[str], dates: list[str]) -> list[str]:
+    """The question's numbers that no cited paragraph (nor its article's month) gives: the answer
+    comes from a passage about something else. "Wie won de 10.000 meter?" answered from the
+    1.500 meter paragraph of an article whose 10.000 meter paragraph names another winner; "de
+    verkiezingen van 2018" answered from an article of 2023 that mentions 2018 in passing."""
+    near = numbers_in(" ".join(cited_paragraphs))
+    for date in dates:
+        near |= {date.split("-")[0]}
+    return sorted(n for n in numbers_in(question) if n not in near)
+
+
 # the model saying in words what the refusal token says ("... is not mentioned in the sources")
 ABSENCE = re.compile(
     r"\b(not (?:mentioned|provided|stated|specified|given|found|included|discussed)|no (?:information|mention)|"

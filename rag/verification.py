@@ -26,7 +26,7 @@ import numpy as np
 from rag.citations import Citation, Claim
 from rag.evidence import Evidence
 from rag.language import detect_language
-from rag.lexicon import untranslatable
+from rag.lexicon import month_year, untranslatable
 from rag.mentions import (
     annotate_numbers,
     as_written,
@@ -74,9 +74,12 @@ def check_support(claim: str, evidence: Evidence, similarity: float, threshold: 
     (the premise, "in 2024") may instead be in the paragraph or the article's date.
     `question` is the premise only (see `premise`).
     """
-    paragraph = paragraph_around(evidence.article.text, evidence.start, evidence.end)
-    premise = numbers_in(question) & (numbers_in(paragraph) | numbers_in(evidence.article.date or ""))
-    missing_numbers = numbers_in(claim) - numbers_in(evidence.full_text) - premise
+    # the article's month and year are part of every sentence's source (Evidence.dated_text),
+    # in both languages: "in October 2025" from an article of that month that says "dinsdag"
+    dated = " ".join([month_year(evidence.article.date, "nl"), month_year(evidence.article.date, "en")])
+    paragraph = f"{paragraph_around(evidence.article.text, evidence.start, evidence.end)} {dated}".strip()
+    premise = numbers_in(question) & numbers_in(paragraph)
+    missing_numbers = numbers_in(claim) - numbers_in(f"{evidence.full_text} {dated}") - premise
     if missing_numbers:
         return f"number {sorted(missing_numbers)[0]} not in the source"
     missing_places = ordinals_in(claim) - ordinals_in(evidence.full_text) - ordinals_in(question)
@@ -230,7 +233,7 @@ def make_judge(generator, language: str, templates: Path | None) -> Judge | None
     template = read_template("judge", templates)
 
     def judge(claim: str, item: Evidence) -> float | None:
-        ask = render(template, {"n": str(item.n), "source": " ".join(item.full_text.split()), "claim": claim})
+        ask = render(template, {"n": str(item.n), "source": item.dated_text, "claim": claim})
         return probe(system + [{"role": "user", "content": ask.strip()}])
 
     return judge

@@ -11,8 +11,8 @@ from rag.citations import split_claims
 from rag.corpus import load_corpus, parse_article
 from rag.evidence import Evidence, leans_on_previous, with_context
 from rag.generation import yes_share
-from rag.mentions import numbers_in
-from rag.refusal import unknown_terms
+from rag.mentions import numbers_in, paragraph_around
+from rag.refusal import numbers_elsewhere, unknown_terms
 from rag.store import corpus_vocabulary
 from rag.verification import check_support, verify
 
@@ -201,3 +201,37 @@ def test_an_english_answer_gets_a_glossary_of_the_rare_dutch_words():
     assert "bondgenootschap = alliance" in note
     assert "iohannis" not in note.lower()  # names are no Dutch words
     assert glossary_note(evidence, "nl", 8, None) == "" and glossary_note(evidence, "en", 0, None) == ""
+
+
+BELGIUM = "120_belgie_f35.txt"
+BELGIUM_LANDED = "De eerste F-35-gevechtsvliegtuigen van de Belgische luchtmacht zijn dinsdag geland op de " \
+                 "vliegbasis van Florennes."
+
+
+def test_evidence_carries_its_articles_month_for_questions_asking_when():
+    item = _evidence(_article(BELGIUM), BELGIUM_LANDED)[0]
+    assert item.dated_text == f"(oktober 2025) {BELGIUM_LANDED}"
+
+
+@pytest.mark.parametrize("claim,supported", [
+    ("The first Belgian F-35 jets landed at Florennes in October 2025.", True),
+    ("De eerste Belgische F-35's landden in oktober 2025 in Florennes.", True),
+    ("The first Belgian F-35 jets landed at Florennes in February 2023.", False),  # not the article's month
+])
+def test_a_date_in_a_claim_may_come_from_the_articles_month(claim, supported):
+    item = _evidence(_article(BELGIUM), BELGIUM_LANDED)[0]
+    assert (check_support(claim, item, 0.9, 0.8) == "") is supported
+
+
+SKATING = "123_nk_schaatsen.txt"
+
+
+def test_a_number_the_question_gives_must_be_near_the_cited_answer():
+    article = _article(SKATING)
+    wiersma = _evidence(article, "Sanne Wiersma is in Thialf Nederlands kampioen geworden op de 1.500 meter.")[0]
+    paragraph = paragraph_around(article.text, wiersma.start, wiersma.end)
+    # the article has a 10.000 meter paragraph, but the cited one is about the 1.500 meter
+    assert numbers_elsewhere("Wie werd kampioen op de 10.000 meter bij de vrouwen?", [paragraph],
+                             [article.date]) == ["10000"]
+    assert numbers_elsewhere("Met welke tijd won Wiersma de 1500 meter?", [paragraph], [article.date]) == []
+    assert numbers_elsewhere(f"Wie won er in {article.date[:4]}?", [paragraph], [article.date]) == []
