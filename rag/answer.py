@@ -158,7 +158,8 @@ def _attempt(run: _Run, evidence: list[Evidence]) -> Iterator[dict]:
     instruction_vectors = embedder.embed_queries(instructions) if instructions and claims else None
     claims, citations = verify(claims, evidence, claim_vectors, evidence_vectors, settings.support_threshold, question,
                        instruction_vectors, judge=make_judge(stages.generator, language, run.templates) if settings.judge else None,
-                       judge_threshold=settings.judge_threshold, judge_candidates=settings.judge_candidates)
+                       judge_threshold=settings.judge_threshold, judge_candidates=settings.judge_candidates,
+                       judge_threshold_across=settings.judge_threshold_across)
     if not any(c.supported for c in claims):
         return run.refusal(evidence, REFUSED_UNVERIFIED, "no sentence of the answer is supported by its source",
                            raw, claims, citations)

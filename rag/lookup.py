@@ -26,7 +26,7 @@ from rag.language import detect_language
 from rag.mentions import negated, numbers_in
 from rag.retrieval import clean_question
 from rag.stages import Stages
-from rag.verification import check_support, judged, make_judge
+from rag.verification import check_support, judge_threshold_for, judged, make_judge
 
 QUOTE_CHARS = str.maketrans({c: '"' for c in "„“”«»″"} | {c: "'" for c in "‘’‚‛′`"}
                             | {c: "-" for c in "‐‑‒–—―−"})
@@ -181,7 +181,8 @@ def semantic_matches(stages: Stages, quote: str, limit: int) -> list[Match]:
         if stated and rank < settings.judge_candidates:
             if judge is None and settings.judge:
                 judge = make_judge(stages.generator, language, None)
-            stated = not judged(judge, quote, evidence, settings.judge_threshold)
+            stated = not judged(judge, quote, evidence, judge_threshold_for(
+                quote, evidence, settings.judge_threshold, settings.judge_threshold_across))
         else:
             stated = stated and rank < settings.judge_candidates
         span = trim(article, start, end)

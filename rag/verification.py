@@ -142,6 +142,7 @@ def verify(
     judge: Judge | None = None,
     judge_threshold: float = 0.5,
     judge_candidates: int = 2,
+    judge_threshold_across: float | None = None,
 ) -> tuple[list[Claim], list[Citation]]:
     """Decide, for every claim, which evidence sentence (if any) supports it: the claims with
     their flags set (new objects) and the citations.
@@ -189,7 +190,9 @@ def verify(
                           key=lambda n: -checks[n][1])
         verdicts: dict[int, str] = {}
         for n in passing[: max(judge_candidates, 1)] if judge is not None else passing:
-            verdicts[n] = judged(judge, claim.text, evidence[by_number[n]], judge_threshold)
+            item = evidence[by_number[n]]
+            verdicts[n] = judged(judge, claim.text, item,
+                                 judge_threshold_for(claim.text, item, judge_threshold, judge_threshold_across))
             if not verdicts[n]:
                 break  # one supporting sentence is enough (each judgement costs a forward pass)
         good = [n for n in cited if n in verdicts and not verdicts[n]]
@@ -208,6 +211,14 @@ def verify(
                                reason=checks[n][0] or verdicts.get(n, "not judged (another sentence came first)"))
                       for n in cited]
     return checked, citations
+
+
+def judge_threshold_for(claim: str, item: Evidence, same: float, across: float | None) -> float:
+    """The judge's P(yes) runs lower when it compares an English sentence with a Dutch source
+    (measured on the labelled set): each case gets its own threshold."""
+    if across is None or detect_language(claim) == detect_language(item.text):
+        return same
+    return across
 
 
 def judged(judge: Judge | None, claim: str, item: Evidence, threshold: float) -> str:

@@ -46,26 +46,63 @@ def _pick_threshold(rows: list[dict], key: str, gate: str | None) -> float:
     return best
 
 
+def _pick_pair(rows: list[dict]) -> tuple[float, float]:
+    """Judge thresholds (same language, across languages) for the full verifier (rules + meaning
+    + judge), after the acceptance target (precision >= 0.95 at recall >= 0.80): the pair that
+    meets it with the most recall; else the most precise pair that keeps recall >= 0.80 (a
+    check that refuses most right answers is no answer either); else the best F1."""
+    best, best_key = (0.5, 0.5), (-1, -1.0, -1.0)
+    for same in range(5, 96):
+        for across in range(5, 96):
+            t_same, t_across = same / 100, across / 100
+            predicted = [r["rules_meaning"] and r["judge"] >= (t_across if r["across"] else t_same) for r in rows]
+            s = _scores(rows, predicted)
+            p, rc = s["precision"] or 0, s["recall"] or 0
+            if p >= 0.95 and rc >= 0.80:
+                key = (2, rc, p)
+            elif rc >= 0.80:
+                key = (1, p, rc)
+            else:
+                key = (0, 2 * p * rc / (p + rc) if p + rc else 0, p)
+            if key > best_key:
+                best, best_key = (t_same, t_across), key
+    return best
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--labels", type=Path, default=Path("eval/support_labels.jsonl"))
     parser.add_argument("--seeds", type=Path, default=Path("out/corpus_all"))
     parser.add_argument("--models-dir", type=Path, default=Path("models"))
     parser.add_argument("--out", type=Path)
+    parser.add_argument("--rows", type=Path, help="scored rows of an earlier run (its .rows.jsonl): "
+                        "only the thresholds and the table are recomputed, no model runs")
     args = parser.parse_args()
 
+    from rag.language import detect_language
+    from rag.settings import Settings
+
+    settings = Settings(models_dir=args.models_dir, seeds_dir=args.seeds)
+    source = args.rows or args.labels
+    rows = [json.loads(line) for line in source.read_text(encoding="utf-8").splitlines() if line.strip()]
+    if not args.rows:
+        _score_rows(rows, settings, args.seeds)
+    for row in rows:
+        row["across"] = detect_language(row["claim"]) != detect_language(row["sentence"])
+    _report(rows, settings, args.out)
+
+
+def _score_rows(rows: list[dict], settings, seeds: Path) -> None:
+    """Each row's rule verdicts, cosine and judge P(yes), from the real models."""
     from rag.corpus import load_corpus
     from rag.embedding import load_embedder
     from rag.evidence import Evidence
     from rag.language import detect_language
     from rag.pipeline import load_generator
     from rag.question import premise
-    from rag.settings import Settings
     from rag.verification import check_support, make_judge
 
-    settings = Settings(models_dir=args.models_dir, seeds_dir=args.seeds)
-    articles = {a.source: a for a in load_corpus(args.seeds, settings.max_seed_bytes)}
-    rows = [json.loads(line) for line in args.labels.read_text(encoding="utf-8").splitlines() if line.strip()]
+    articles = {a.source: a for a in load_corpus(seeds, settings.max_seed_bytes)}
     embedder = load_embedder(settings)
     generator = load_generator(settings)
     judges = {lang: make_judge(generator, lang, None) for lang in ("nl", "en")}
@@ -82,10 +119,14 @@ def main() -> None:
                                                  settings.support_threshold, given)
         row["judge"] = judges[detect_language(row["question"])](row["claim"], item)
         row["embedder"] = row["similarity"] >= settings.support_threshold
+
+
+def _report(rows: list[dict], settings, out: Path | None) -> None:
     tune = [r for r in rows if r.get("split") == "tune"]
     test = [r for r in rows if r.get("split") == "test"]
     judge_t = _pick_threshold(tune, "judge", None)
     combined_t = _pick_threshold(tune, "judge", "rules")
+    pair = _pick_pair(tune)
     candidates = {
         "embedder (cosine >= support_threshold)": lambda r: r["embedder"],
         "rules (numbers, names, words)": lambda r: r["rules"],
@@ -94,17 +135,24 @@ def main() -> None:
         f"rules + judge (P(yes) >= {combined_t})": lambda r: r["rules"] and r["judge"] >= combined_t,
         f"rules + meaning + judge (P(yes) >= {combined_t})":
             lambda r: r["rules_meaning"] and r["judge"] >= combined_t,
+        f"rules + meaning + judge (same language >= {pair[0]}, across >= {pair[1]})":
+            lambda r: r["rules_meaning"] and r["judge"] >= (pair[1] if r["across"] else pair[0]),
+        f"the default: rules + meaning + judge (same >= {settings.judge_threshold}, "
+        f"across >= {settings.judge_threshold_across})":
+            lambda r: r["rules_meaning"] and r["judge"] >= (
+                settings.judge_threshold_across if r["across"] else settings.judge_threshold),
     }
-    report = {"judge_threshold_alone": judge_t, "judge_threshold_with_rules": combined_t, "candidates": {}}
+    report = {"judge_threshold_alone": judge_t, "judge_threshold_with_rules": combined_t,
+              "judge_thresholds_same_across": list(pair), "candidates": {}}
     for name, rule in candidates.items():
         report["candidates"][name] = {part: _scores(subset, [rule(r) for r in subset])
                                       for part, subset in (("tune", tune), ("test", test), ("all", rows))}
     text = json.dumps(report, indent=2)
     print(text)
-    if args.out:
-        args.out.parent.mkdir(parents=True, exist_ok=True)
-        args.out.write_text(text + "\n", encoding="utf-8")
-        (args.out.with_suffix(".rows.jsonl")).write_text(
+    if out:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(text + "\n", encoding="utf-8")
+        (out.with_suffix(".rows.jsonl")).write_text(
             "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
 
 

@@ -235,3 +235,12 @@ def test_a_number_the_question_gives_must_be_near_the_cited_answer():
                              [article.date]) == ["10000"]
     assert numbers_elsewhere("Met welke tijd won Wiersma de 1500 meter?", [paragraph], [article.date]) == []
     assert numbers_elsewhere(f"Wie won er in {article.date[:4]}?", [paragraph], [article.date]) == []
+
+
+def test_an_english_claim_over_a_dutch_source_gets_the_across_languages_threshold():
+    from rag.verification import judge_threshold_for
+
+    item = _evidence(_article(BELGIUM), BELGIUM_LANDED)[0]
+    assert judge_threshold_for("The first Belgian F-35 jets landed at Florennes.", item, 0.64, 0.59) == 0.59
+    assert judge_threshold_for("De eerste Belgische F-35's zijn in Florennes geland.", item, 0.64, 0.59) == 0.64
+    assert judge_threshold_for("The first Belgian F-35 jets landed at Florennes.", item, 0.64, None) == 0.64

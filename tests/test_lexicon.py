@@ -234,3 +234,11 @@ def test_english_words_that_are_also_dutch_are_english():
 def test_names_are_not_dutch_words():
     assert dutch_words("Romanian president Iohannis met Maroš Šefčovič in Boekarest.") == []
     assert dutch_words("Hugo de Jonge met Minister Van der Burg.") == []
+
+
+def test_an_articles_month_is_written_by_cldr_in_either_language():
+    from rag.lexicon import month_year
+
+    assert month_year("2019-07", "nl") == "juli 2019"
+    assert month_year("2019-07", "en") == "July 2019"
+    assert month_year(None) == ""
