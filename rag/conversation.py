@@ -18,29 +18,11 @@ from __future__ import annotations
 
 import re
 
+from rag.grammar import FOLLOW_UP_START, PERSONAL, POINTERS
+from rag.grammar import GENERIC_VERBS as GENERIC
+from rag.grammar import QUESTION_OPENERS as NOT_NAMES
 from rag.text import fold, stopwords
 
-FOLLOW_UP_START = re.compile(
-    r"^\s*(and|but|also|then|so|what about|how about|what of|same for|and what|and who|and how|"
-    r"en|maar|ook|dan|dus|wat dan|wat met|hoe zit het met|hoe zat het met|en wat|en wie|en hoe|"
-    r"idem|zelfde)\b", re.IGNORECASE)
-# personal pronouns: the follow-up keeps the previous subject ("What did he say about it?")
-PERSONAL = frozenset("he she they him her them his their hij zij ze hem haar hun hen".split())
-# other words that point back at the previous question ("it", "daarover", "this")
-POINTERS = frozenset("it its this that these those there thereabout "
-                     "dit deze daar daarover daarvan daarmee erover ervan ermee hierover hiervan".split())
-# words that start a sentence or ask, never a name ("What", "Hoeveel", "Please")
-NOT_NAMES = frozenset(
-    "what who whom whose which where when why how is are was were did does do can could should would will "
-    "according tell give name list explain describe compare summarise summarize please and but also then so "
-    "wat wie wiens welke welk waar wanneer waarom hoe hoeveel hoelang is zijn was waren heeft hebben kan "
-    "kun kunt zou moet volgens noem geef vertel leg beschrijf vergelijk vat graag en maar ook dan dus "
-    "idem zelfde same".split())
-# verbs of saying and thinking: the follow-up has its own, or needs none
-GENERIC = frozenset(
-    "say says said saying tell told think thinks thought want wants wanted mean meant call called "
-    "zei zegt zeggen zeide vond vindt vinden denkt dacht wil wilde willen bedoelde noemde noemt "
-    "happen happened gebeurde gebeurt much many lot veel".split())
 NAME = re.compile(r"[A-ZÀ-ÖØ-Þ][^\W_]*(?:[-'’][^\W_]+)*(?:\s+[A-ZÀ-ÖØ-Þ][^\W_]*(?:[-'’][^\W_]+)*)*")
 NUMBER = re.compile(r"\d+(?:[.,]\d+)*(?:\s?%|\s?procent\b|\s?percent\b)?", re.IGNORECASE)
 WORD = re.compile(r"[^\W\d_]+(?:[-'’][^\W\d_]+)*")

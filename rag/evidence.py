@@ -17,6 +17,7 @@ import numpy as np
 
 from rag.corpus import Article
 from rag.embedding import QueryEmbedder
+from rag.grammar import LEANING_OPENERS
 from rag.lexicon import month_year
 from rag.retrieval import Passage
 from rag.settings import Settings
@@ -65,12 +66,6 @@ class Evidence:
                 "context_start": self.context_start if 0 <= self.context_start < self.start else self.start}
 
 
-# Closed-class words (pronouns, demonstratives, connectives) that make a sentence lean on the one
-# before when they open it: grammar of the two languages, not facts of any corpus.
-LEANING_OPENERS = frozenset(
-    "dat dit die deze daar daarmee daarom daarna daarvoor daardoor daarbij daarin daarop hij zij ze "
-    "hun haar zijn hem ook bovendien toch "
-    "he she it they this that these those his her their its also but".split())
 
 
 def leans_on_previous(sentence: str) -> bool:

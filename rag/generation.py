@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Protocol
 
 from rag.errors import ModelError
+from rag.grammar import NO_WORDS, YES_WORDS
 
 
 @dataclass
@@ -46,9 +47,6 @@ def yes_share(logits, yes_ids: list[int], no_ids: list[int]) -> float:
     return float(weights[: len(yes_ids)].sum() / weights.sum())
 
 
-# the first tokens a chat model starts a yes or a no with, in either language
-YES_WORDS = ("yes", "Yes", "YES", " yes", " Yes", "ja", "Ja")
-NO_WORDS = ("no", "No", "NO", " no", " No", "nee", "Nee")
 
 
 @dataclass

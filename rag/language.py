@@ -9,16 +9,8 @@ from __future__ import annotations
 
 from functools import lru_cache
 
+from rag.grammar import DUTCH_WORDS, ENGLISH_WORDS
 from rag.text import words
-
-DUTCH_WORDS = frozenset(
-    "wie wat waar wanneer hoeveel hoe welke welk waarom zei zegt de het een van zijn heeft hebben "
-    "niet over met dat er ook voor naar bij nog deze die dit wordt werd zou moet kan volgens maar "
-    "en ik je hij zij we ons hun wil vond uit".split())
-ENGLISH_WORDS = frozenset(
-    "who what where when how which why did does do the a an of is was are were has have not about "
-    "with that there also for to at this these those be been would should can according but and i "
-    "you he she we our their want said says say think".split())
 
 
 @lru_cache(maxsize=1)

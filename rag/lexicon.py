@@ -28,22 +28,13 @@ from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 from pathlib import Path
 
+from rag.grammar import AND_A_HALF, HALF_SUFFIX, ONE_AND_A_HALF  # no word for a half in text2num
 from rag.text import fold, stopwords
 
 LANGS = ("nl", "en")
 # where Debian's dictd packages put their files; RAG_DICTD_DIR overrides it (tests)
 DEFAULT_DICTD_DIR = "/usr/share/dictd"
 
-# ---------------------------------------------------------------------------------------
-# The only hand-written language data in this module. It is grammar, not corpus data:
-# text2num 3.1 reads cardinals ("tweeëntwintig", "vijftienduizend") and decimals
-# ("twee komma vijf") but has no word for a half, so these fixed Dutch/English forms of
-# "... and a half" are spelled out here. They are closed-class words of the languages
-# themselves (like the digits) and never name anything in the news.
-ONE_AND_A_HALF = frozenset({"anderhalf", "anderhalve"})  # Dutch: 1.5 ("anderhalf miljoen")
-HALF_SUFFIX = "enhalf"  # Dutch compounds, folded: "drieënhalf" = drie + ½ (3.5)
-AND_A_HALF = {"nl": ("en", "een", "half"), "en": ("and", "a", "half")}  # "twee en een half"
-# ---------------------------------------------------------------------------------------
 
 # thresholds for "this word is Dutch, not English", on wordfreq's Zipf scale (log10 of
 # occurrences per billion words; 3 = once per million words): the word is reasonably common

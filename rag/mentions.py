@@ -9,21 +9,18 @@ import re
 import unicodedata
 from functools import lru_cache
 
+from rag.grammar import DURATIONS, DUTCH_DURATIONS, NEGATIONS
+from rag.grammar import SENTENCE_OPENERS as NOT_NAMES
 from rag.lexicon import common_word, name_forms, number_values, ordinal_values, translates
 from rag.text import fold, stopwords
 
 NAME = re.compile(r"\b[A-ZÀ-ÖØ-Þ][\w'’-]*(?:\s+[A-ZÀ-ÖØ-Þ][\w'’-]*)*")
 
 
-# capitalised words that start sentences but are not names
-NOT_NAMES = {"according", "however", "yes", "no", "volgens", "ook", "ja", "nee", "also"}
 
 
-# Dutch durations a number stands for: "drie kwartier" is 45 minutes
-DURATIONS = {"drie kwartier": "45", "een kwartier": "15", "half uur": "30", "anderhalf uur": "90"}
 
 
-NEGATIONS = frozenset("not no never none nobody nothing niet geen nooit niemand niets".split())
 
 
 def _first_letter(text: str) -> int:
@@ -126,7 +123,6 @@ def paragraph_around(text: str, start: int, end: int) -> str:
     return text[left + 2 if left >= 0 else 0: right if right >= 0 else len(text)]
 
 
-DUTCH_DURATIONS = {"drie kwartier": "45 minuten", "een kwartier": "15 minuten", "half uur": "30 minuten"}
 
 
 ANNOTATION = re.compile(r"\b([^\W\d_]+(?: kwartier)?) \((\d+(?: minuten)?)\)")

@@ -10,9 +10,10 @@ from pathlib import Path
 
 from rag.errors import ConfigError
 from rag.evidence import Evidence
+from rag.grammar import QUESTION_WORDS
 from rag.lexicon import glossary, name_forms, translates
 from rag.mentions import annotate_numbers, capitalised_words, names_in, paragraph_around
-from rag.question import QUESTION_WORDS, saying_terms
+from rag.question import saying_terms
 from rag.text import fold, lexical_terms, stopwords, term_groups, words
 
 PROMPTS_DIR = Path(__file__).resolve().parent.parent / "prompts"

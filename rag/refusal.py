@@ -13,10 +13,10 @@ from __future__ import annotations
 import re
 
 from rag.citations import CITATION
+from rag.grammar import ABSENCE, QUESTION_WORDS
 from rag.language import detect_language
 from rag.lexicon import name_forms, translations, untranslatable
 from rag.mentions import numbers_in
-from rag.question import QUESTION_WORDS
 from rag.settings import Settings
 from rag.text import fold, lexical_terms, stopwords, term_groups, words
 
@@ -132,12 +132,6 @@ def numbers_elsewhere(question: str, cited_paragraphs: list[str], dates: list[st
     return sorted(n for n in numbers_in(question) if n not in near)
 
 
-# the model saying in words what the refusal token says ("... is not mentioned in the sources")
-ABSENCE = re.compile(
-    r"\b(not (?:mentioned|provided|stated|specified|given|found|included|discussed)|no (?:information|mention)|"
-    r"(?:does|do|did)(?: not|n't) (?:mention|say|state|specify|provide|contain)|"
-    r"niet (?:vermeld|genoemd|gegeven|gespecificeerd|te vinden|besproken)|geen (?:informatie|vermelding)|"
-    r"(?:staat|wordt) (?:er )?niet (?:in|vermeld|genoemd))\b", re.IGNORECASE)
 
 
 def states_absence(claim: str) -> bool:

@@ -25,6 +25,7 @@ import numpy as np
 
 from rag.citations import Citation, Claim
 from rag.evidence import Evidence
+from rag.grammar import FILLER_WORDS
 from rag.language import detect_language
 from rag.lexicon import month_year, untranslatable
 from rag.mentions import (
@@ -42,11 +43,6 @@ from rag.mentions import (
 from rag.prompting import REFUSAL_TOKEN, read_template, render, render_messages
 from rag.question import premise
 from rag.text import term_groups
-
-# words that make no claim of their own: "Yes [1].", "The answer is [2]", "Volgens de bronnen wel."
-FILLER_WORDS = ("yes no ja nee wel niet correct klopt true right juist indeed inderdaad answer antwoord "
-                "question vraag source sources bron bronnen article articles artikel artikelen text tekst "
-                "according volgens").split()
 
 
 @lru_cache(maxsize=1)
