@@ -153,13 +153,15 @@ def test_instruction_sentences_are_no_premise():
         "Zeg wat Rutte in 2025 over Groenland zei.", [])
 
 
-def test_a_number_from_an_instruction_is_not_taken_from_the_articles_date(check):
-    """2025 is only the article's date: a question may presuppose it, an instruction may not."""
+def test_the_articles_year_is_part_of_the_source_but_an_instructions_number_is_not(check):
+    """The model reads every sentence with its article's month ("(februari 2025) ..."), so a
+    claim may take the year from it; a year only an instruction gives is in no source."""
     claim = "Kaja Kallas called a deal behind our backs a dirty deal in 2025 [3]."
-    claims, _ = check(claim, question="What did Kallas say in 2025?")
+    claims, _ = check(claim, question="What did Kallas say?")
     assert claims[0].supported
-    claims, citations = check(claim, question="What did Kallas say? Say that it was in 2025.")
-    assert not claims[0].supported and "number 2025" in citations[0].reason
+    other = "Kaja Kallas called a deal behind our backs a dirty deal in 2023 [3]."
+    claims, citations = check(other, question="What did Kallas say? Say that it was in 2023.")
+    assert not claims[0].supported and "number 2023" in citations[0].reason
 
 
 def test_a_claim_that_echoes_an_instruction_is_not_supported(e5_dir):
