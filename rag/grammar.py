@@ -22,7 +22,10 @@ HALF_SUFFIX = "enhalf"  # Dutch compounds, folded: "drieënhalf" = drie + ½ (3.
 AND_A_HALF = {"nl": ("en", "een", "half"), "en": ("and", "a", "half")}  # "twee en een half"
 # Dutch durations a number stands for: "drie kwartier" is 45 minutes (rag.mentions)
 DURATIONS = {"drie kwartier": "45", "een kwartier": "15", "half uur": "30", "anderhalf uur": "90"}
-DUTCH_DURATIONS = {"drie kwartier": "45 minuten", "een kwartier": "15 minuten", "half uur": "30 minuten"}
+# ... as the prompt annotates them ("drie kwartier (45 minuten)"); "anderhalf" is a number word
+# and gets its own annotation (1.5)
+DUTCH_DURATIONS = {phrase: f"{minutes} minuten" for phrase, minutes in DURATIONS.items()
+                   if phrase.split()[0] not in ONE_AND_A_HALF}
 
 # --- language detection of short texts (rag.language) ---------------------------------------
 DUTCH_WORDS = frozenset(
