@@ -517,6 +517,22 @@ def month_year(date: str | None, lang: str = "nl") -> str:
 
 
 @lru_cache(maxsize=1)
+def unit_names() -> frozenset[str]:
+    """Folded capitalised words that CLDR writes inside a unit's long name after a lower-case
+    word ("degrees Celsius", "graden Fahrenheit"): part of a measurement, not a person or place,
+    so a claim's "38.2 degrees Celsius" over "38,2 graden" names no one the source lacks."""
+    from babel import Locale
+
+    found: set[str] = set()
+    for lang in ("en", "nl"):
+        for names in Locale(lang)._data["unit_display_names"].values():
+            tokens = str(names.get("long", "")).split()
+            found |= {fold(t) for before, t in zip(tokens, tokens[1:])
+                      if before[:1].islower() and t[:1].isupper() and t.isalpha() and len(t) >= 4}
+    return frozenset(found)
+
+
+@lru_cache(maxsize=1)
 def _cldr_names() -> dict[str, frozenset[str]]:
     """Folded name -> its folded forms in both languages, from CLDR (babel): territories
     ("romania"/"roemenie"), languages, which are the demonym adjectives ("romanian"/

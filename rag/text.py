@@ -60,6 +60,14 @@ def term_groups(text: str) -> list[tuple[str, ...]]:
     return groups
 
 
+def word_stems(text: str) -> frozenset[str]:
+    """Every word's Dutch and English stems, stopwords included: a claim's "wanted" restates a
+    question's "want", which term_groups drops as the Dutch stopword "want" (= because)."""
+    dutch, english = _stemmers()
+    return frozenset(s for word in words(text)
+                     for s in ((word,) if word[0].isdigit() else (dutch.stemWord(word), english.stemWord(word))))
+
+
 def lexical_terms(text: str) -> list[str]:
     """BM25 terms: folded, stopwords dropped, each word as its Dutch and English stem."""
     return [term for group in term_groups(text) for term in group]

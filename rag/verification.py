@@ -27,7 +27,7 @@ from rag.citations import Citation, Claim
 from rag.evidence import Evidence
 from rag.grammar import FILLER_WORDS
 from rag.language import detect_language
-from rag.lexicon import month_year, untranslatable
+from rag.lexicon import month_year, unit_names, untranslatable
 from rag.mentions import (
     annotate_numbers,
     as_written,
@@ -42,7 +42,7 @@ from rag.mentions import (
 )
 from rag.prompting import REFUSAL_TOKEN, read_template, render, render_messages
 from rag.question import premise
-from rag.text import term_groups
+from rag.text import term_groups, word_stems
 
 
 @lru_cache(maxsize=1)
@@ -86,7 +86,7 @@ def check_support(claim: str, evidence: Evidence, similarity: float, threshold: 
     article_words: set[str] | None = None
     across = None
     for name in sorted(names_in(claim, capitalised_words(evidence.article.text))):
-        if name_occurs(name, words):
+        if name_occurs(name, words) or name in unit_names():  # "degrees Celsius" names no one
             continue
         # across languages, an acronym the data cannot translate ("NATO"/"NAVO") proves nothing
         if across is None:
@@ -155,7 +155,7 @@ def verify(
     similarities = claim_vectors @ evidence_vectors.T if len(claims) and len(evidence) else None
     echoes = (claim_vectors @ instruction_vectors.T).max(axis=1) \
         if instruction_vectors is not None and len(instruction_vectors) and len(claims) else None
-    asked = set(term_groups(question))
+    asked = word_stems(question)
     given = premise(question)
     citations: list[Citation] = []
     checked: list[Claim] = []
@@ -168,7 +168,8 @@ def verify(
             citations += [Citation(n, index, evidence[by_number[n]], False, 0.0, reason="nothing of its own to check")
                           for n in cited]
             continue
-        if question and set(term_groups(claim.text)) <= asked and negated(claim.text) == negated(question):
+        if question and all(set(g) & asked for g in term_groups(claim.text)) \
+                and negated(claim.text) == negated(question):
             # "Mark Rutte was secretary-general before Mark Rutte": no word the question lacks
             citations += [Citation(n, index, evidence[by_number[n]], False, 0.0, reason="restates the question")
                           for n in cited]

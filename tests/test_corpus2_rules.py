@@ -244,3 +244,34 @@ def test_an_english_claim_over_a_dutch_source_gets_the_across_languages_threshol
     assert judge_threshold_for("The first Belgian F-35 jets landed at Florennes.", item, 0.64, 0.59) == 0.59
     assert judge_threshold_for("De eerste Belgische F-35's zijn in Florennes geland.", item, 0.64, 0.59) == 0.64
     assert judge_threshold_for("The first Belgian F-35 jets landed at Florennes.", item, 0.64, None) == 0.64
+
+
+HEAT = "125_hittegolf.txt"
+HEAT_RECORD = "Woensdag werd het in Gilze-Rijen al 38,2 graden, de hoogste temperatuur van de dag."
+
+
+def test_a_units_capitalised_word_is_no_name_the_source_lacks():
+    item = _evidence(_article(HEAT), HEAT_RECORD)[0]
+    assert check_support("On Wednesday it was 38.2 degrees Celsius in Gilze-Rijen.", item, 0.9, 0.8) == ""
+    # a real name the source lacks still fails, and so does another number
+    assert "name" in check_support("On Wednesday it was 38.2 degrees Celsius in Eindhoven.", item, 0.9, 0.8)
+    assert "number" in check_support("On Wednesday it was 36.2 degrees Celsius in Gilze-Rijen.", item, 0.9, 0.8)
+
+
+MACRON = "130_macron_sorbonne.txt"
+MACRON_FORCE = "De Franse president Emmanuel Macron wil dat Europa aan het begin van het volgende decennium " \
+               "beschikt over een gezamenlijke interventiemacht"
+
+
+def _restated(claim: str, question: str) -> bool:
+    item = _evidence(_article(MACRON), MACRON_FORCE)[0]
+    vectors = np.ones((1, 2)) / np.sqrt(2)
+    _, citations = verify(split_claims(f"{claim} [1]."), [item], vectors, vectors.copy(), 0.8, question)
+    return citations[0].reason == "restates the question"
+
+
+def test_a_claim_made_of_the_questions_words_restates_it_even_through_a_stopword():
+    question = "what kind of joint military force did the French president want Europe to have by 2030"
+    # "want" is a Dutch stopword (= because) that the question's terms drop; "wanted" restates it
+    assert _restated("The French president wanted Europe to have a joint military force by 2030", question)
+    assert not _restated("The French president wanted Europe to have a joint intervention force by 2030", question)
