@@ -224,7 +224,8 @@ def ask(stages: Stages, question: str, k: int | None = None, date: str | None = 
     run.started += time.perf_counter() - loading
     run.retrieved += time.perf_counter() - loading
     answer = yield from _attempt(run, evidence)
-    if answer.refusal_reason == REFUSED_UNVERIFIED and settings.second_look_passages:
+    again = {REFUSED_UNVERIFIED} | ({REFUSED_BY_MODEL} if settings.second_look_after_refusal else set())
+    if answer.refusal_reason in again and settings.second_look_passages:
         wider = gather_evidence(question, passages, stages.sentences, stages.embedder, settings,
                                 whole_passages=settings.second_look_passages,
                                 sentences=settings.second_look_sentences, chars=settings.second_look_chars,

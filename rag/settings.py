@@ -62,6 +62,9 @@ class Settings:
     second_look_passages: int = 2
     second_look_sentences: int = 2
     second_look_chars: int = 1000
+    # also when the model itself found no answer in the single sentences (the answer is often in
+    # a sentence of the chunk that scored low alone); off: only unverified answers get it
+    second_look_after_refusal: bool = True
     support_threshold: float = 0.80  # claim/source cosine needed (plus number and name checks)
     # the LLM as judge: P(yes) to "does source [n] state this sentence?" needed for a check mark
     # (read from the yes/no logits, no generation); chosen on the labelled set's tune part

@@ -52,7 +52,7 @@ def test_the_question_is_embedded_once_and_the_vector_reaches_retrieval():
 
 
 def test_the_refusal_token_is_the_models_refusal():
-    answer = answer_question(stages(Scripted("NOT_IN_ARTICLES")), QUESTION)
+    answer = answer_question(stages(Scripted("NOT_IN_ARTICLES"), second_look_passages=0), QUESTION)
     assert answer.refused and answer.refusal_reason == REFUSED_BY_MODEL
 
 
