@@ -241,7 +241,7 @@ def make_judge(generator, language: str, templates: Path | None) -> Judge | None
     template = read_template("judge", templates)
 
     def judge(claim: str, item: Evidence) -> float | None:
-        ask = render(template, {"n": str(item.n), "source": item.dated_text, "claim": claim})
+        ask = render(template, {"n": str(item.n), "source": annotate_numbers(item.dated_text), "claim": claim})
         return probe(system + [{"role": "user", "content": ask.strip()}])
 
     return judge

@@ -128,16 +128,16 @@ def test_an_unverified_answer_gets_a_second_look_at_wider_evidence(index_setting
     assert not answer.refused and answer.citations[0].verified and "drie kwartier" in answer.citations[0].evidence.text
 
 
-def test_a_model_refusal_gets_the_second_look_too(index_settings):
-    pipeline = open_pipeline(index_settings, progress=lambda message: None)
+def test_a_model_refusal_gets_the_second_look_when_switched_on(index_settings):
+    pipeline = open_pipeline(index_settings.replace(second_look_after_refusal=True), progress=lambda message: None)
     pipeline = pipeline.with_generator(Scripted("NOT_IN_ARTICLES", "It lasted 45 minutes [1]."))
     events = list(pipeline.ask("How long did Trump's conversation with Rutte in the White House last?"))
     assert [e["attempt"] for e in events if e["type"] == "evidence"] == [1, 2]
     assert not events[-1]["answer"].refused
 
 
-def test_a_model_refusal_is_final_when_its_second_look_is_off(index_settings):
-    pipeline = open_pipeline(index_settings.replace(second_look_after_refusal=False), progress=lambda message: None)
+def test_a_model_refusal_is_final_by_default(index_settings):
+    pipeline = open_pipeline(index_settings, progress=lambda message: None)
     pipeline = pipeline.with_generator(Scripted("NOT_IN_ARTICLES"))
     answer = pipeline.answer("How long did Trump's conversation with Rutte in the White House last?")
     assert answer.refused and answer.refusal_reason == "model_refused" and len(pipeline.generator.prompts) == 1

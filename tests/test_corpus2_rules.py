@@ -275,3 +275,21 @@ def test_a_claim_made_of_the_questions_words_restates_it_even_through_a_stopword
     # "want" is a Dutch stopword (= because) that the question's terms drop; "wanted" restates it
     assert _restated("The French president wanted Europe to have a joint military force by 2030", question)
     assert not _restated("The French president wanted Europe to have a joint intervention force by 2030", question)
+
+
+def test_the_judge_reads_the_source_with_its_numbers_annotated_as_the_model_did():
+    from rag.verification import make_judge
+
+    class Probe:
+        def __init__(self):
+            self.asked = []
+
+        def yes_probability(self, messages):
+            self.asked.append(messages[-1]["content"])
+            return 0.9
+
+    probe = Probe()
+    sentence = "Een ruime meerderheid stemde in met een extra bedrag van anderhalf miljoen euro"
+    item = _evidence(_article("126_groningen_begroting.txt"), sentence)[0]
+    assert make_judge(probe, "nl", None)("Groningen trekt 1,5 miljoen euro uit.", item) == 0.9
+    assert "anderhalf (1.5) miljoen" in probe.asked[0] and "1,5 miljoen euro uit" in probe.asked[0]
