@@ -163,8 +163,10 @@ def run_answer_eval(stages: Stages, questions: list[Question]) -> list[dict]:
     from tqdm import tqdm
 
     from rag.language import detect_language
-    from rag.lexicon import dutch_words
+    from rag.lexicon import dutch_words, harvest_proper_nouns
 
+    # a name that starts an answer's sentence ("Harbers expects ...") is the corpus's name, not Dutch
+    names = harvest_proper_nouns([a.text for a in stages.index.articles.values()])
     records = []
     for question in tqdm(questions, desc="eval", unit="q"):
         answer = answer_question(stages, question.question, k=RETRIEVAL_DEPTH)
@@ -186,7 +188,7 @@ def run_answer_eval(stages: Stages, questions: list[Question]) -> list[dict]:
             "refusal_reason": answer.refusal_reason,
             "refusal_detail": answer.refusal_detail,
             "answer_language": detect_language(answer.text),
-            "dutch_words": [] if answer.refused or question.lang != "en" else dutch_words(answer.text),
+            "dutch_words": [] if answer.refused or question.lang != "en" else dutch_words(answer.text, names),
             "facts_ok": (not answer.refused) and holds_facts(answer.text, question.facts),
             "citations": citations,
             "claims_cited": claims_cited,

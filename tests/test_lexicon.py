@@ -242,3 +242,12 @@ def test_an_articles_month_is_written_by_cldr_in_either_language():
     assert month_year("2019-07", "nl") == "juli 2019"
     assert month_year("2019-07", "en") == "July 2019"
     assert month_year(None) == ""
+
+
+def test_a_name_of_the_corpus_starting_a_sentence_is_no_dutch_word():
+    names = harvest_proper_nouns(["Dat heeft minister Mark Harbers van Infrastructuur vrijdag bekendgemaakt."])
+    assert dutch_words("Harbers expects fewer flights.") == ["harbers"]  # alone, its capital proves nothing
+    assert dutch_words("Harbers expects fewer flights.", names) == []
+    # a Dutch word stays Dutch at a sentence's start, even where the corpus also capitalises it
+    assert dutch_words("Kabinet wants fewer flights.", names | {"kabinet"}) == ["kabinet"]
+    assert dutch_words("Bondgenoten spend more.", names) == ["bondgenoten"]
