@@ -729,11 +729,10 @@ def dutch_words(text: str, names: frozenset[str] = frozenset()) -> list[str]:
     Names are not Dutch words: a capitalised word inside a sentence counts only when the
     Dutch dictionary has it as a common (lower-case) word and it stands alone, not in a run
     of names ("Minister Van der Burg"); lowercase particles inside a name ("Hugo de Jonge")
-    are skipped. A capitalised word that starts a sentence is no name by its capital, so it
-    is one only when it is in `names` (the corpus's proper nouns, harvest_proper_nouns:
-    "Harbers expects ..." where the articles write "minister Mark Harbers"), and then counts
-    as a capitalised word inside a sentence does. A hyphen
-    compound is Dutch when one of its common parts is. Which language a word is: see _is_dutch."""
+    are skipped. A sentence's first word counts like one inside a sentence only when it is in
+    `names`, the corpus's proper nouns (harvest_proper_nouns: "Harbers expects ..." where the
+    articles write "minister Mark Harbers"). A hyphen compound is Dutch when one of its common
+    parts is. Which language a word is: see _is_dutch."""
     tokens = list(_sentence_words(text))
     common = _lowercase_dutch_headwords()
     found = []
@@ -743,9 +742,9 @@ def dutch_words(text: str, names: frozenset[str] = frozenset()) -> list[str]:
         dutch = False
         for n, part in enumerate(parts):
             folded = fold(part)
-            if part[0].isupper() and initial and n == 0 and folded in names and len(parts) == 1:
-                dutch = folded in common and _is_dutch(folded)  # as inside a sentence
-            elif part[0].isupper() and not (initial and n == 0):
+            # a sentence's first word is no name by its capital, unless the corpus writes it as one
+            opening = initial and n == 0 and folded not in names
+            if part[0].isupper() and not opening:
                 dutch = folded in common and _is_dutch(folded) and not _in_name(tokens, i, text)
             elif part[0].islower() and len(parts) == 1 and _in_name(tokens, i, text):
                 dutch = False
