@@ -517,6 +517,44 @@ def month_year(date: str | None, lang: str = "nl") -> str:
 
 
 @lru_cache(maxsize=1)
+def _month_names() -> dict[str, int]:
+    """Folded CLDR month name (wide, Dutch and English, format and stand-alone) -> month number."""
+    from babel import Locale
+
+    months: dict[str, int] = {}
+    for lang in ("nl", "en"):
+        for context in ("format", "stand-alone"):
+            for number, name in Locale(lang).months[context]["wide"].items():
+                months[fold(name)] = int(number)
+    return months
+
+
+def months_in(text: str) -> frozenset[int]:
+    """The months a text names (CLDR names in Dutch or English): "eind oktober", "in March".
+    An English month must be capitalised, so that "may" and "march" the verbs are no months
+    (Dutch writes months in lower case, and no Dutch month name is another word)."""
+    names = _month_names()
+    found = set()
+    for match in re.finditer(r"[^\W\d_]+", text):
+        word = match.group(0)
+        number = names.get(fold(word))
+        if number is None:
+            continue
+        english_only = fold(word) not in {fold(n) for n in _dutch_month_names()}
+        if english_only and not word[0].isupper():
+            continue
+        found.add(number)
+    return frozenset(found)
+
+
+@lru_cache(maxsize=1)
+def _dutch_month_names() -> frozenset[str]:
+    from babel import Locale
+
+    return frozenset(fold(n) for c in ("format", "stand-alone") for n in Locale("nl").months[c]["wide"].values())
+
+
+@lru_cache(maxsize=1)
 def unit_names() -> frozenset[str]:
     """Folded capitalised words that CLDR writes inside a unit's long name after a lower-case
     word ("degrees Celsius", "graden Fahrenheit"): part of a measurement, not a person or place,

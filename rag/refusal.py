@@ -15,7 +15,7 @@ import re
 from rag.citations import CITATION
 from rag.grammar import ABSENCE, QUESTION_WORDS
 from rag.language import detect_language
-from rag.lexicon import name_forms, translations, untranslatable
+from rag.lexicon import months_in, name_forms, translations, untranslatable
 from rag.mentions import numbers_in
 from rag.settings import Settings
 from rag.text import fold, lexical_terms, stopwords, term_groups, words
@@ -122,16 +122,22 @@ def missed_topic(question: str, cited_text: str, frequency: dict[str, float], ra
 
 
 def numbers_elsewhere(question: str, cited_paragraphs: list[str], dates: list[str]) -> list[str]:
-    """The question's numbers that no cited paragraph (nor its article's month) gives: the answer
-    comes from a passage about something else. "Wie won de 10.000 meter?" answered from the
-    1.500 meter paragraph of an article whose 10.000 meter paragraph names another winner; "de
-    verkiezingen van 2018" answered from an article of 2023 that mentions 2018 in passing."""
-    near = numbers_in(" ".join(cited_paragraphs))
+    """The question's numbers and months that no cited paragraph (nor its article's date) gives:
+    the answer comes from a passage about something else. "Wie won de 10.000 meter?" answered
+    from the 1.500 meter paragraph of an article whose 10.000 meter paragraph names another
+    winner; "de verkiezingen van 2018" answered from an article of 2023 that mentions 2018 in
+    passing; "from the end of October" answered from the paragraph on the later target (a
+    month is reported as the question writes it)."""
+    text = " ".join(cited_paragraphs)
+    near = numbers_in(text)
+    near_months = set(months_in(text))
     for date in dates:
-        near |= {date.split("-")[0]}
-    return sorted(n for n in numbers_in(question) if n not in near)
-
-
+        year, month = date.split("-")
+        near |= {year}
+        near_months.add(int(month))
+    missing = sorted(n for n in numbers_in(question) if n not in near)
+    months = [w for w in re.findall(r"[^\W\d_]+", question) if months_in(w) and not months_in(w) & near_months]
+    return missing + list(dict.fromkeys(months))
 
 
 def states_absence(claim: str) -> bool:

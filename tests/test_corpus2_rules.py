@@ -237,6 +237,23 @@ def test_a_number_the_question_gives_must_be_near_the_cited_answer():
     assert numbers_elsewhere(f"Wie won er in {article.date[:4]}?", [paragraph], [article.date]) == []
 
 
+SCHIPHOL = "133_schiphol_krimp.txt"
+
+
+def test_a_month_the_question_gives_must_be_near_the_cited_answer():
+    article = _article(SCHIPHOL)  # of September 2023
+    later = _evidence(article, "Uiteindelijk wil het kabinet naar 440.000 vluchten per jaar.")[0]
+    cap = _evidence(article, "Schiphol mag vanaf eind oktober nog maximaal 460.000 vluchten per jaar afhandelen.")[0]
+    question = "How many flights may Schiphol handle from the end of October?"
+    # "may" is no month; "October" is, and only the paragraph of the 460.000 cap names it
+    assert numbers_elsewhere(question, [paragraph_around(article.text, later.start, later.end)],
+                             [article.date]) == ["October"]
+    assert numbers_elsewhere(question, [paragraph_around(article.text, cap.start, cap.end)], [article.date]) == []
+    # the article's own month counts as near ("in september" of an article of September)
+    assert numbers_elsewhere("Wat besloot het kabinet in september?",
+                             [paragraph_around(article.text, later.start, later.end)], [article.date]) == []
+
+
 def test_an_english_claim_over_a_dutch_source_gets_the_across_languages_threshold():
     from rag.verification import judge_threshold_for
 

@@ -251,3 +251,15 @@ def test_a_name_of_the_corpus_starting_a_sentence_is_no_dutch_word():
     # a Dutch word stays Dutch at a sentence's start, even where the corpus also capitalises it
     assert dutch_words("Kabinet wants fewer flights.", names | {"kabinet"}) == ["kabinet"]
     assert dutch_words("Bondgenoten spend more.", names) == ["bondgenoten"]
+
+
+@pytest.mark.parametrize("text, months", [
+    ("Schiphol mag vanaf eind oktober nog maximaal 460.000 vluchten afhandelen.", {10}),
+    ("The first jets landed in October 2025.", {10}),
+    ("Schiphol may handle fewer flights; the farmers march on The Hague.", set()),
+    ("In May and in March the minister spoke.", {3, 5}),
+])
+def test_months_in_reads_cldr_month_names_in_both_languages(text, months):
+    from rag.lexicon import months_in
+
+    assert months_in(text) == months
