@@ -517,41 +517,33 @@ def month_year(date: str | None, lang: str = "nl") -> str:
 
 
 @lru_cache(maxsize=1)
-def _month_names() -> dict[str, int]:
-    """Folded CLDR month name (wide, Dutch and English, format and stand-alone) -> month number."""
+def _month_names() -> dict[str, dict[str, int]]:
+    """Per language, folded CLDR month name (wide, format and stand-alone) -> month number."""
     from babel import Locale
 
-    months: dict[str, int] = {}
-    for lang in ("nl", "en"):
-        for context in ("format", "stand-alone"):
-            for number, name in Locale(lang).months[context]["wide"].items():
-                months[fold(name)] = int(number)
-    return months
+    return {lang: {fold(name): int(number) for context in ("format", "stand-alone")
+                   for number, name in Locale(lang).months[context]["wide"].items()}
+            for lang in ("nl", "en")}
 
 
-def months_in(text: str) -> frozenset[int]:
-    """The months a text names (CLDR names in Dutch or English): "eind oktober", "in March".
+def month_words(text: str) -> list[tuple[str, int]]:
+    """The month names a text uses, as written, with their number: "eind oktober", "in March".
     An English month must be capitalised, so that "may" and "march" the verbs are no months
     (Dutch writes months in lower case, and no Dutch month name is another word)."""
     names = _month_names()
-    found = set()
-    for match in re.finditer(r"[^\W\d_]+", text):
-        word = match.group(0)
-        number = names.get(fold(word))
-        if number is None:
-            continue
-        english_only = fold(word) not in {fold(n) for n in _dutch_month_names()}
-        if english_only and not word[0].isupper():
-            continue
-        found.add(number)
-    return frozenset(found)
+    found = []
+    for word in re.findall(r"[^\W\d_]+", text):
+        folded = fold(word)
+        if folded in names["nl"]:
+            found.append((word, names["nl"][folded]))
+        elif folded in names["en"] and word[0].isupper():
+            found.append((word, names["en"][folded]))
+    return found
 
 
-@lru_cache(maxsize=1)
-def _dutch_month_names() -> frozenset[str]:
-    from babel import Locale
-
-    return frozenset(fold(n) for c in ("format", "stand-alone") for n in Locale("nl").months[c]["wide"].values())
+def months_in(text: str) -> frozenset[int]:
+    """The numbers of the months a text names (month_words)."""
+    return frozenset(number for _, number in month_words(text))
 
 
 @lru_cache(maxsize=1)

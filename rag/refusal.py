@@ -15,7 +15,7 @@ import re
 from rag.citations import CITATION
 from rag.grammar import ABSENCE, QUESTION_WORDS
 from rag.language import detect_language
-from rag.lexicon import months_in, name_forms, translations, untranslatable
+from rag.lexicon import month_words, months_in, name_forms, translations, untranslatable
 from rag.mentions import numbers_in
 from rag.settings import Settings
 from rag.text import fold, lexical_terms, stopwords, term_groups, words
@@ -132,12 +132,12 @@ def numbers_elsewhere(question: str, cited_paragraphs: list[str], dates: list[st
     near = numbers_in(text)
     near_months = set(months_in(text))
     for date in dates:
-        year, month = date.split("-")
-        near |= {year}
-        near_months.add(int(month))
+        year, _, month = date.partition("-")
+        near.add(year)
+        if month:
+            near_months.add(int(month))
     missing = sorted(n for n in numbers_in(question) if n not in near)
-    months = [w for w in re.findall(r"[^\W\d_]+", question) if months_in(w) and not months_in(w) & near_months]
-    return missing + list(dict.fromkeys(months))
+    return missing + list(dict.fromkeys(w for w, number in month_words(question) if number not in near_months))
 
 
 def states_absence(claim: str) -> bool:
