@@ -11,7 +11,7 @@ from functools import lru_cache
 
 from rag.grammar import DURATIONS, DUTCH_DURATIONS, NEGATIONS
 from rag.grammar import SENTENCE_OPENERS as NOT_NAMES
-from rag.lexicon import common_word, name_forms, number_values, ordinal_values, translates
+from rag.lexicon import common_word, months_in, name_forms, number_values, ordinal_values, translates
 from rag.text import fold, stopwords
 
 NAME = re.compile(r"\b[A-ZÀ-ÖØ-Þ][\w'’-]*(?:\s+[A-ZÀ-ÖØ-Þ][\w'’-]*)*")
@@ -38,6 +38,22 @@ def numbers_in(text: str) -> set[str]:
     folded = fold(text)
     found = set(number_values(text))
     found |= {minutes for phrase, minutes in DURATIONS.items() if phrase in folded}
+    return found
+
+
+def numbers_for_other_months(claim: str, source: str) -> list[str]:
+    """The claim's numbers that the source gives only for another month than the claim does:
+    "4.1 percent in May" over "In mei 3,5 procent. In april was dat nog 4,1 procent" (every
+    sentence holding 4,1 names a month, none of them May). Empty when the claim names no month."""
+    asked = months_in(claim)
+    if not asked:
+        return []
+    sentences = re.split(r"(?<=[.!?])\s+", source)
+    found = []
+    for number in sorted(numbers_in(claim)):
+        holding = [months_in(s) for s in sentences if number in numbers_in(s)]
+        if holding and all(months and not months & asked for months in holding):
+            found.append(number)
     return found
 
 

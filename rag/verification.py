@@ -36,6 +36,7 @@ from rag.mentions import (
     name_occurs,
     names_in,
     negated,
+    numbers_for_other_months,
     numbers_in,
     ordinals_in,
     paragraph_around,
@@ -78,6 +79,9 @@ def check_support(claim: str, evidence: Evidence, similarity: float, threshold: 
     missing_numbers = numbers_in(claim) - numbers_in(f"{evidence.full_text} {dated}") - premise
     if missing_numbers:
         return f"number {sorted(missing_numbers)[0]} not in the source"
+    other_month = numbers_for_other_months(claim, evidence.full_text)
+    if other_month:  # "4.1 percent in May" over "In april was dat nog 4,1 procent"
+        return f"number {other_month[0]} is for another month in the source"
     missing_places = ordinals_in(claim) - ordinals_in(evidence.full_text) - ordinals_in(question)
     if missing_places:  # "finished second" is not "won"
         return f"place {sorted(missing_places)[0]} not in the source"

@@ -11,7 +11,7 @@ from rag.citations import split_claims
 from rag.corpus import load_corpus, parse_article
 from rag.evidence import Evidence, leans_on_previous, with_context
 from rag.generation import yes_share
-from rag.mentions import numbers_in, paragraph_around
+from rag.mentions import numbers_for_other_months, numbers_in, paragraph_around
 from rag.refusal import numbers_elsewhere, unknown_terms
 from rag.store import corpus_vocabulary
 from rag.verification import check_support, verify
@@ -310,3 +310,24 @@ def test_the_judge_reads_the_source_with_its_numbers_annotated_as_the_model_did(
     item = _evidence(_article("126_groningen_begroting.txt"), sentence)[0]
     assert make_judge(probe, "nl", None)("Groningen trekt 1,5 miljoen euro uit.", item) == 0.9
     assert "anderhalf (1.5) miljoen" in probe.asked[0] and "1,5 miljoen euro uit" in probe.asked[0]
+
+
+INFLATION = "124_cbs_inflatie.txt"
+INFLATION_NOW = "De inflatie in Nederland is in mei uitgekomen op 3,5 procent."
+INFLATION_BEFORE = "In april was dat nog 4,1 procent."
+
+
+def test_a_number_the_source_gives_for_another_month_does_not_support_the_claims_month():
+    article = _article(INFLATION)
+    start = article.text.index(INFLATION_NOW)
+    item = Evidence(1, article, article.text.index(INFLATION_BEFORE),
+                    article.text.index(INFLATION_BEFORE) + len(INFLATION_BEFORE), 1.0, 0.9, 0.5, context_start=start)
+    source = item.full_text
+    assert numbers_for_other_months("Inflation rose to 4.1 percent in May.", source) == ["4.1"]
+    assert numbers_for_other_months("In mei was de inflatie 4,1 procent.", source) == ["4.1"]
+    # the month the source gives with the number, or no month in the claim, is no mismatch
+    assert numbers_for_other_months("In April inflation was still 4.1 percent.", source) == []
+    assert numbers_for_other_months("Inflation fell to 3.5 percent in May, from 4.1 percent in April.", source) == []
+    assert numbers_for_other_months("Inflation was 4.1 percent.", source) == []
+    assert check_support("Inflation rose to 4.1 percent in May.", item, 0.9, 0.8) \
+        == "number 4.1 is for another month in the source"
