@@ -48,10 +48,10 @@ def numbers_for_other_months(claim: str, source: str) -> list[str]:
     asked = months_in(claim)
     if not asked:
         return []
-    sentences = re.split(r"(?<=[.!?])\s+", source)
+    sentences = [(numbers_in(s), months_in(s)) for s in re.split(r"(?<=[.!?])\s+", source)]
     found = []
     for number in sorted(numbers_in(claim)):
-        holding = [months_in(s) for s in sentences if number in numbers_in(s)]
+        holding = [months for numbers, months in sentences if number in numbers]
         if holding and all(months and not months & asked for months in holding):
             found.append(number)
     return found
