@@ -17,12 +17,6 @@ from rag.text import fold, stopwords
 NAME = re.compile(r"\b[A-ZÀ-ÖØ-Þ][\w'’-]*(?:\s+[A-ZÀ-ÖØ-Þ][\w'’-]*)*")
 
 
-
-
-
-
-
-
 def _first_letter(text: str) -> int:
     """Where a text's first word starts: past spaces and the punctuation that may open it
     (quotes, brackets, dashes: Unicode's categories, not a list of marks)."""
@@ -66,6 +60,16 @@ def negated(text: str) -> bool:
     """An odd number of negation words ("there is no alternative", "geen alternatief")."""
     words = re.findall(r"[\w']+", fold(text))
     return (sum(w in NEGATIONS for w in words) + sum(w.endswith("n't") for w in words)) % 2 == 1
+
+
+def negation_added(claim: str, source: str) -> bool:
+    """The claim is negated and no sentence of its source is: "Rutte said Greenland should not
+    join the US" over "Ik wil me niet bemoeien met de vraag of Groenland zich wel of niet bij de
+    VS moet aansluiten" (two negation words: the sentence negates nothing as a whole). A claim
+    that denies what its source affirms is not supported by it. Only this direction is checked:
+    an affirmative claim often drops a negation of another clause ("De acht bondgenoten die te
+    weinig besteden ... als ze niet ... voldoen")."""
+    return negated(claim) and not any(negated(s) for s in re.split(r"(?<=[.!?])\s+", source))
 
 
 @lru_cache(maxsize=256)

@@ -36,6 +36,7 @@ from rag.mentions import (
     name_occurs,
     names_in,
     negated,
+    negation_added,
     numbers_for_other_months,
     numbers_in,
     ordinals_in,
@@ -82,6 +83,8 @@ def check_support(claim: str, evidence: Evidence, similarity: float, threshold: 
     other_month = numbers_for_other_months(claim, evidence.full_text)
     if other_month:  # "4.1 percent in May" over "In april was dat nog 4,1 procent"
         return f"number {other_month[0]} is for another month in the source"
+    if negation_added(claim, evidence.full_text):
+        return "the claim negates what the source does not"
     missing_places = ordinals_in(claim) - ordinals_in(evidence.full_text) - ordinals_in(question)
     if missing_places:  # "finished second" is not "won"
         return f"place {sorted(missing_places)[0]} not in the source"

@@ -11,7 +11,7 @@ from rag.citations import split_claims
 from rag.corpus import load_corpus, parse_article
 from rag.evidence import Evidence, leans_on_previous, with_context
 from rag.generation import yes_share
-from rag.mentions import numbers_for_other_months, numbers_in, paragraph_around
+from rag.mentions import negation_added, numbers_for_other_months, numbers_in, paragraph_around
 from rag.refusal import numbers_elsewhere, unknown_terms
 from rag.store import corpus_vocabulary
 from rag.verification import check_support, verify
@@ -331,3 +331,23 @@ def test_a_number_the_source_gives_for_another_month_does_not_support_the_claims
     assert numbers_for_other_months("Inflation was 4.1 percent.", source) == []
     assert check_support("Inflation rose to 4.1 percent in May.", item, 0.9, 0.8) \
         == "number 4.1 is for another month in the source"
+
+
+TURKEY = "103_turkije_zweden.txt"
+TURKEY_VOTE = "Het Turkse parlement heeft dinsdagavond ingestemd met de toetreding van Zweden tot de NAVO."
+TURKEY_HUNGARY = "Daarna is Hongarije het enige NAVO-land dat de Zweedse toetreding niet heeft goedgekeurd."
+
+
+def test_a_claim_that_negates_what_its_source_affirms_is_not_supported():
+    article = _article(TURKEY)
+    vote, hungary = _evidence(article, TURKEY_VOTE, TURKEY_HUNGARY)
+    assert negation_added("The Turkish parliament did not approve Sweden's accession.", vote.full_text)
+    assert negation_added("Het Turkse parlement heeft niet ingestemd met de toetreding van Zweden.", vote.full_text)
+    assert check_support("The Turkish parliament did not approve Sweden's accession.", vote, 0.9, 0.8) \
+        == "the claim negates what the source does not"
+    # the same negation in claim and source, and an affirmative claim, are no mismatch
+    assert not negation_added("Hungary has not approved Sweden's accession.", hungary.full_text)
+    assert not negation_added("The Turkish parliament approved Sweden's accession.", vote.full_text)
+    # only a claim's added negation counts: an affirmative claim over a negated source is left
+    # to the judge (the negation may belong to another clause)
+    assert not negation_added("Hungary is the only NATO country left.", hungary.full_text)
