@@ -78,6 +78,9 @@ GENERIC_VERBS = frozenset(
 # capitalised words that start answer sentences but are not names
 SENTENCE_OPENERS = frozenset({"according", "however", "yes", "no", "volgens", "ook", "ja", "nee", "also"})
 NEGATIONS = frozenset("not no never none nobody nothing niet geen nooit niemand niets".split())
+# a negation two words before one of these is a bound, not a denial: "no more than 460,000",
+# "niet later dan 2030" (the comparison particles of English and Dutch)
+COMPARISON_PARTICLES = frozenset({"than", "dan"})
 # pronouns, demonstratives and connectives that make a sentence lean on the one before when
 # they open it ("Dat wil Zweden al volgend jaar.")
 LEANING_OPENERS = frozenset(

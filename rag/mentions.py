@@ -9,7 +9,7 @@ import re
 import unicodedata
 from functools import lru_cache
 
-from rag.grammar import DURATIONS, DUTCH_DURATIONS, NEGATIONS
+from rag.grammar import COMPARISON_PARTICLES, DURATIONS, DUTCH_DURATIONS, NEGATIONS
 from rag.grammar import SENTENCE_OPENERS as NOT_NAMES
 from rag.lexicon import common_word, months_in, name_forms, number_values, ordinal_values, translates
 from rag.text import fold, stopwords
@@ -57,9 +57,12 @@ def ordinals_in(text: str) -> set[str]:
 
 
 def negated(text: str) -> bool:
-    """An odd number of negation words ("there is no alternative", "geen alternatief")."""
+    """An odd number of negation words ("there is no alternative", "geen alternatief"); a
+    negated comparison ("no more than 460,000", "niet meer dan") bounds a number, denies nothing."""
     words = re.findall(r"[\w']+", fold(text))
-    return (sum(w in NEGATIONS for w in words) + sum(w.endswith("n't") for w in words)) % 2 == 1
+    denials = [at for at, w in enumerate(words) if (w in NEGATIONS or w.endswith("n't"))
+               and not set(words[at + 2: at + 3]) & COMPARISON_PARTICLES]
+    return len(denials) % 2 == 1
 
 
 def negation_added(claim: str, source: str) -> bool:

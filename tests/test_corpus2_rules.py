@@ -351,3 +351,17 @@ def test_a_claim_that_negates_what_its_source_affirms_is_not_supported():
     # only a claim's added negation counts: an affirmative claim over a negated source is left
     # to the judge (the negation may belong to another clause)
     assert not negation_added("Hungary is the only NATO country left.", hungary.full_text)
+
+
+SCHIPHOL = "133_schiphol_krimp.txt"
+SCHIPHOL_CAP = "Schiphol mag vanaf eind oktober nog maximaal 460.000 vluchten per jaar afhandelen."
+
+
+def test_a_negated_comparison_is_a_bound_not_a_denial():
+    cap, = _evidence(_article(SCHIPHOL), SCHIPHOL_CAP)
+    claim = "From the end of October, Schiphol may handle no more than 460,000 flights a year."
+    assert not negation_added(claim, cap.full_text)
+    assert not negation_added("Schiphol mag niet meer dan 460.000 vluchten per jaar afhandelen.", cap.full_text)
+    assert check_support(claim, cap, 0.9, 0.8) == ""
+    # a denial is still one: "not allowed to handle 460,000 flights" is not what the cap says
+    assert negation_added("Schiphol is not allowed to handle 460,000 flights a year.", cap.full_text)
