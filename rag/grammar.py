@@ -81,6 +81,9 @@ NEGATIONS = frozenset("not no never none nobody nothing niet geen nooit niemand 
 # a negation two words before one of these is a bound, not a denial: "no more than 460,000",
 # "niet later dan 2030" (the comparison particles of English and Dutch)
 COMPARISON_PARTICLES = frozenset({"than", "dan"})
+# a negation right after one of these is an alternative, not a denial: "whether or not",
+# "of Groenland zich wel of niet aansluit" (the disjunctions of English and Dutch)
+ALTERNATIVE_PARTICLES = frozenset({"or", "of"})
 # pronouns, demonstratives and connectives that make a sentence lean on the one before when
 # they open it ("Dat wil Zweden al volgend jaar.")
 LEANING_OPENERS = frozenset(

@@ -9,7 +9,7 @@ import re
 import unicodedata
 from functools import lru_cache
 
-from rag.grammar import COMPARISON_PARTICLES, DURATIONS, DUTCH_DURATIONS, NEGATIONS
+from rag.grammar import ALTERNATIVE_PARTICLES, COMPARISON_PARTICLES, DURATIONS, DUTCH_DURATIONS, NEGATIONS
 from rag.grammar import SENTENCE_OPENERS as NOT_NAMES
 from rag.lexicon import common_word, months_in, name_forms, number_values, ordinal_values, translates
 from rag.text import fold, stopwords
@@ -58,20 +58,21 @@ def ordinals_in(text: str) -> set[str]:
 
 def negated(text: str) -> bool:
     """An odd number of negation words ("there is no alternative", "geen alternatief"); a
-    negated comparison ("no more than 460,000", "niet meer dan") bounds a number, denies nothing."""
+    negated comparison ("no more than 460,000", "niet meer dan") bounds a number and an
+    alternative ("wel of niet", "or not") leaves it open: neither denies anything."""
     words = re.findall(r"[\w']+", fold(text))
     denials = [at for at, w in enumerate(words) if (w in NEGATIONS or w.endswith("n't"))
-               and not set(words[at + 2: at + 3]) & COMPARISON_PARTICLES]
+               and not set(words[at + 2: at + 3]) & COMPARISON_PARTICLES
+               and not (at and words[at - 1] in ALTERNATIVE_PARTICLES)]
     return len(denials) % 2 == 1
 
 
 def negation_added(claim: str, source: str) -> bool:
-    """The claim is negated and no sentence of its source is: "Rutte said Greenland should not
-    join the US" over "Ik wil me niet bemoeien met de vraag of Groenland zich wel of niet bij de
-    VS moet aansluiten" (two negation words: the sentence negates nothing as a whole). A claim
-    that denies what its source affirms is not supported by it. Only this direction is checked:
-    an affirmative claim often drops a negation of another clause ("De acht bondgenoten die te
-    weinig besteden ... als ze niet ... voldoen")."""
+    """The claim is negated and no sentence of its source is: "The Turkish parliament did not
+    approve Sweden's accession" over "Het Turkse parlement heeft ingestemd met de toetreding van
+    Zweden". A claim that denies what its source affirms is not supported by it. Only this
+    direction is checked: an affirmative claim often drops a negation of another clause ("De
+    acht bondgenoten die te weinig besteden ... als ze niet ... voldoen")."""
     return negated(claim) and not any(negated(s) for s in re.split(r"(?<=[.!?])\s+", source))
 
 

@@ -11,7 +11,7 @@ from rag.citations import split_claims
 from rag.corpus import load_corpus, parse_article
 from rag.evidence import Evidence, leans_on_previous, with_context
 from rag.generation import yes_share
-from rag.mentions import negation_added, numbers_for_other_months, numbers_in, paragraph_around
+from rag.mentions import negated, negation_added, numbers_for_other_months, numbers_in, paragraph_around
 from rag.refusal import numbers_elsewhere, unknown_terms
 from rag.store import corpus_vocabulary
 from rag.verification import check_support, verify
@@ -365,3 +365,16 @@ def test_a_negated_comparison_is_a_bound_not_a_denial():
     assert check_support(claim, cap, 0.9, 0.8) == ""
     # a denial is still one: "not allowed to handle 460,000 flights" is not what the cap says
     assert negation_added("Schiphol is not allowed to handle 460,000 flights a year.", cap.full_text)
+
+
+def test_an_alternative_is_not_a_negation():
+    """"wel of niet" / "or not" leaves the question open: a claim that negates once is read as
+    negated, a source that only names the alternative is not."""
+    hungary, = _evidence(_article(TURKEY), TURKEY_HUNGARY)
+    assert not negated("Hongarije beslist of Zweden wel of niet lid wordt.")
+    assert not negated("Hungary decides whether or not Sweden joins.")
+    assert negated("Hungary has not said whether or not Sweden may join.")
+    assert not negation_added("Hungary has not approved Sweden's accession, whether or not it joins later.",
+                              hungary.full_text)
+    assert negation_added("Hungary has not said whether or not Sweden may join.",
+                          "Hongarije beslist of Zweden wel of niet lid wordt.")
