@@ -15,6 +15,7 @@ from rag.lexicon import common_word, months_in, name_forms, number_values, ordin
 from rag.text import fold, stopwords
 
 NAME = re.compile(r"\b[A-ZÀ-ÖØ-Þ][\w'’-]*(?:\s+[A-ZÀ-ÖØ-Þ][\w'’-]*)*")
+SENTENCE_END = re.compile(r"(?<=[.!?])\s+")  # a source of one or two sentences, split as the answers are
 
 
 def _first_letter(text: str) -> int:
@@ -42,7 +43,7 @@ def numbers_for_other_months(claim: str, source: str) -> list[str]:
     asked = months_in(claim)
     if not asked:
         return []
-    sentences = [(numbers_in(s), months_in(s)) for s in re.split(r"(?<=[.!?])\s+", source)]
+    sentences = [(numbers_in(s), months_in(s)) for s in SENTENCE_END.split(source)]
     found = []
     for number in sorted(numbers_in(claim)):
         holding = [months for numbers, months in sentences if number in numbers]
@@ -63,7 +64,7 @@ def negated(text: str) -> bool:
     words = re.findall(r"[\w']+", fold(text))
     denials = [at for at, w in enumerate(words) if (w in NEGATIONS or w.endswith("n't"))
                and not set(words[at + 2: at + 3]) & COMPARISON_PARTICLES
-               and not (at and words[at - 1] in ALTERNATIVE_PARTICLES)]
+               and not (at > 0 and words[at - 1] in ALTERNATIVE_PARTICLES)]
     return len(denials) % 2 == 1
 
 
@@ -73,7 +74,7 @@ def negation_added(claim: str, source: str) -> bool:
     Zweden". A claim that denies what its source affirms is not supported by it. Only this
     direction is checked: an affirmative claim often drops a negation of another clause ("De
     acht bondgenoten die te weinig besteden ... als ze niet ... voldoen")."""
-    return negated(claim) and not any(negated(s) for s in re.split(r"(?<=[.!?])\s+", source))
+    return negated(claim) and not any(negated(s) for s in SENTENCE_END.split(source))
 
 
 @lru_cache(maxsize=256)
