@@ -579,7 +579,22 @@ def _cldr_names() -> dict[str, frozenset[str]]:
         for names in ("months", "days"):
             nl_names, en_names = getattr(nl, names)[context]["wide"], getattr(en, names)[context]["wide"]
             groups.extend({fold(nl_names[i]), fold(en_names[i])} for i in nl_names if i in en_names)
+    groups.extend(_cldr_cities(nl, en))
     return _merge(groups)
+
+
+def _cldr_cities(nl, en) -> list[set[str]]:
+    """The cities CLDR names time zones after, in both languages ("kyiv"/"kiev",
+    "tehran"/"teheran"): an English city name FreeDict lacks. English CLDR writes a city only
+    where it differs from the zone's id ("Europe/Kyiv" -> "Kyiv"); "Etc/" zones name no place."""
+    groups = []
+    for zone, names in nl.time_zones.items():
+        dutch = names.get("city")
+        if not dutch or "/" not in zone or zone.startswith("Etc/"):
+            continue
+        english = en.time_zones.get(zone, {}).get("city") or zone.rsplit("/", 1)[1].replace("_", " ")
+        groups.append({fold(dutch), fold(english)})
+    return groups
 
 
 def _without_article(folded: str) -> str:

@@ -140,9 +140,15 @@ def test_without_a_language_english_words_in_dutch_text_are_not_read():
     ("March", {"maart"}),
     ("maart", {"march"}),
     ("Monday", {"maandag"}),
+    ("Kyiv", {"kiev"}),  # CLDR's time-zone cities
+    ("Tehran", {"teheran"}),
 ])
 def test_cldr_names_in_both_languages(phrase, expected):
     assert expected <= name_forms(phrase)
+
+
+def test_a_time_zone_that_names_no_place_gives_no_city():
+    assert not any("onbekend" in form for form in name_forms("Unknown Location"))
 
 
 def test_a_name_without_translation_is_its_folded_self():
