@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass, replace
 
 from rag.evidence import Evidence
+from rag.text import SENTENCE_END
 
 CITATION = re.compile(r"\[(\d+(?:\s*[,;]\s*\d+)*)\]")
 NUMBER = re.compile(r"\d+(?:[.,]\d+)?")
@@ -50,7 +51,7 @@ def split_claims(answer: str) -> list[Claim]:
     A sentence ends at . ! ? (a marker may follow: "defence. [2] Next") or at a marker
     followed by a capital ("defence [2] Next"); "spend 5% [3] of their GDP" stays one claim.
     """
-    pieces = re.split(r"(?<=[.!?])\s+|(?<=\])\s+(?=[A-ZÀ-ÖØ-Þ„“\"'])", answer.strip())
+    pieces = re.split(rf"{SENTENCE_END.pattern}|(?<=\])\s+(?=[A-ZÀ-ÖØ-Þ„“\"'])", answer.strip())
     claims: list[Claim] = []
     for piece in pieces:
         leading = re.match(r"^(?:\s*\[[\d,;\s]+\])+", piece)

@@ -12,10 +12,9 @@ from functools import lru_cache
 from rag.grammar import ALTERNATIVE_PARTICLES, COMPARISON_PARTICLES, DURATIONS, DUTCH_DURATIONS, NEGATIONS
 from rag.grammar import SENTENCE_OPENERS as NOT_NAMES
 from rag.lexicon import common_word, months_in, name_forms, number_values, ordinal_values, translates
-from rag.text import fold, stopwords
+from rag.text import SENTENCE_END, fold, stopwords
 
 NAME = re.compile(r"\b[A-ZÀ-ÖØ-Þ][\w'’-]*(?:\s+[A-ZÀ-ÖØ-Þ][\w'’-]*)*")
-SENTENCE_END = re.compile(r"(?<=[.!?])\s+")  # a source of one or two sentences, split as the answers are
 
 
 def _first_letter(text: str) -> int:

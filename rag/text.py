@@ -14,6 +14,9 @@ from functools import lru_cache
 
 # numbers keep their decimal comma/point ("3,5", "2.5"); words keep inner hyphens apart
 TOKEN = re.compile(r"\d+(?:[.,]\d+)*|[^\W\d_]+", re.UNICODE)
+# where an answer's sentence ends, and so where a claim's source sentences end for the checks
+# that compare them sentence by sentence (rag.citations, rag.mentions)
+SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 
 
 def fold(text: str) -> str:
