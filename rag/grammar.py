@@ -74,6 +74,16 @@ GENERIC_VERBS = frozenset(
     "zei zegt zeggen zeide vond vindt vinden denkt dacht wil wilde willen bedoelde noemde noemt "
     "happen happened gebeurde gebeurt much many lot veel".split())
 
+# what kind of answer a question asks for (rag.question): a quantity ("hoeveel", "how long")
+# or a time ("wanneer", "in welk jaar"); a sentence without a number or a date cannot give it
+# (the interrogatives of English and Dutch, matched on the folded question)
+QUANTITY_QUESTION = re.compile(
+    r"\b(hoeveel|hoelang|how (many|much|long|big|large|high|far|old|fast|quickly|often)|"
+    r"what (share|percentage|proportion)|welk (percentage|deel|aandeel)|"
+    r"hoe (groot|lang|hoog|ver|oud|snel|vaak|veel|duur))\b")
+TIME_QUESTION = re.compile(r"\b(wanneer|when|(in )?welk jaar|(in )?welke (maand|datum)|"
+                           r"(in )?(what|which) (year|month|date))\b")
+
 # --- what a text states (rag.mentions, rag.evidence) ----------------------------------------
 # capitalised words that start answer sentences but are not names
 SENTENCE_OPENERS = frozenset({"according", "however", "yes", "no", "volgens", "ook", "ja", "nee", "also"})

@@ -35,6 +35,21 @@ def numbers_in(text: str) -> set[str]:
     return found
 
 
+YEAR = re.compile(r"(?<![\d.,])\d{4}(?![\d]|[.,]\d)")  # "in 2019", "2019."
+
+
+def states_kind(text: str, kind: str) -> bool:
+    """Whether the text can give an answer of this kind (rag.question.answer_kinds): a
+    quantity needs a number (in digits or words), a time a month or a year (four digits as
+    written: "duizend euro" and "1,423 seconde" are no years); "dinsdag" alone is dated by the
+    article, which every sentence carries anyway."""
+    if kind == "quantity":
+        return bool(numbers_in(text))
+    if kind == "time":
+        return bool(months_in(text)) or bool(YEAR.search(text))
+    return False
+
+
 def numbers_for_other_months(claim: str, source: str) -> list[str]:
     """The claim's numbers that the source gives only for another month than the claim does:
     "4.1 percent in May" over "In mei 3,5 procent. In april was dat nog 4,1 procent" (every

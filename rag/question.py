@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from rag.grammar import INSTRUCTION_VERBS, POLITE, SAYING_WORDS
+from rag.grammar import INSTRUCTION_VERBS, POLITE, QUANTITY_QUESTION, SAYING_WORDS, TIME_QUESTION
 from rag.text import fold, term_groups
 
 
@@ -29,8 +29,12 @@ def premise(question: str) -> str:
     return split_instructions(question)[0]
 
 
-
-
+def answer_kinds(question: str) -> frozenset[str]:
+    """What kind of answer the question asks for: "quantity" ("Hoeveel ...", "How long ..."),
+    "time" ("Wanneer ...", "In which year ..."), both, or neither."""
+    folded = fold(question)
+    return frozenset(kind for kind, pattern in (("quantity", QUANTITY_QUESTION), ("time", TIME_QUESTION))
+                     if pattern.search(folded))
 
 
 @lru_cache(maxsize=1)

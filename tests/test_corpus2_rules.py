@@ -379,3 +379,51 @@ def test_an_alternative_is_not_a_negation():
                               hungary.full_text)
     assert negation_added("Hungary has not said whether or not Sweden may join.",
                           "Hongarije beslist of Zweden wel of niet lid wordt.")
+
+
+@pytest.mark.parametrize("question,kinds", [
+    ("Hoeveel bezoekers trok de Vermeer-expositie in het Rijksmuseum en in welk jaar was dat?",
+     {"quantity", "time"}),
+    ("How long did the conversation last?", {"quantity"}),
+    ("When did the first Belgian F-35 fighter jets land at Florennes?", {"time"}),
+    ("Wie werd Nederlands kampioen op de 10.000 meter bij de vrouwen?", set()),
+    ("What did Kaja Kallas call a deal made behind Europe's back?", set()),
+])
+def test_a_question_asks_for_a_quantity_a_time_or_neither(question, kinds):
+    from rag.question import answer_kinds
+
+    assert answer_kinds(question) == kinds
+
+
+@pytest.mark.parametrize("sentence,kind,fits", [
+    ("In bijna vier maanden kwamen er 650.000 mensen kijken.", "quantity", True),
+    ("In bijna vier maanden kwamen er 650.000 mensen kijken.", "time", False),  # 650000 is no year
+    ("Het Melkmeisje uit de eigen collectie van het Rijksmuseum bleef de hele periode hangen.", "quantity", False),
+    ("De tentoonstelling was vanaf 10 februari te zien.", "time", True),
+    ("Turkije werd in 2019 uit het programma voor de F-35 gezet.", "time", True),
+    ("NS biedt een eenmalige uitkering van duizend euro.", "time", False),  # 1000 is no year
+    ("Het verschil met Norris was precies 1,423 seconde.", "time", False),
+])
+def test_a_sentence_can_give_a_quantity_with_a_number_and_a_time_with_a_month_or_year(sentence, kind, fits):
+    from rag.mentions import states_kind
+
+    assert states_kind(sentence, kind) is fits
+
+
+def test_a_sentence_with_the_kind_of_answer_asked_for_wins_a_close_call():
+    from rag.evidence import select_evidence
+
+    article = _article("138_vermeer_rijksmuseum.txt")
+    sentences = ["De Vermeer-tentoonstelling in het Rijksmuseum is de best bezochte expositie in de "
+                 "geschiedenis van het museum.", "In bijna vier maanden kwamen er 650.000 mensen kijken."]
+    candidates = [(article, article.text.index(s), article.text.index(s) + len(s), 0.0) for s in sentences]
+    vectors = np.eye(2, dtype=np.float32)
+    question_vector = np.array([0.84, 0.81], dtype=np.float32)  # cosine alone prefers the lead
+    question = "Hoeveel bezoekers trok de Vermeer-expositie?"
+    plain = select_evidence(question, question_vector, candidates, vectors, limit=1,
+                            lexical_weight=0.0, kind_weight=0.0)
+    kinded = select_evidence(question, question_vector, candidates, vectors, limit=1,
+                             lexical_weight=0.0, kind_weight=0.06)
+    assert [e.text for e in plain] == [sentences[0]]
+    assert [e.text for e in kinded] == [sentences[1]]
+
