@@ -40,6 +40,7 @@ from rag.refusal import (
     REFUSED_UNVERIFIED,
     irrelevance,
     missed_topic,
+    no_quantity_given,
     numbers_elsewhere,
     states_absence,
     unknown_terms,
@@ -162,6 +163,10 @@ def _attempt(run: _Run, evidence: list[Evidence]) -> Iterator[dict]:
                        judge_threshold_across=settings.judge_threshold_across)
     if not any(c.supported for c in claims):
         return run.refusal(evidence, REFUSED_UNVERIFIED, "no sentence of the answer is supported by its source",
+                           raw, claims, citations)
+    if no_quantity_given(question, [c.text for c in claims if c.supported]):
+        return run.refusal(evidence, REFUSED_OFF_TOPIC,
+                           "the question asks how many or how much and no supported sentence gives a number",
                            raw, claims, citations)
     # the question's rare words must occur in a cited article ("Warsaw speech": the speech is
     # named two paragraphs before the cited warning; "Zelensky at the summit": nowhere near it)

@@ -17,6 +17,7 @@ from rag.grammar import ABSENCE, QUESTION_WORDS
 from rag.language import detect_language
 from rag.lexicon import month_words, months_in, name_forms, translations, untranslatable
 from rag.mentions import numbers_in
+from rag.question import answer_kinds
 from rag.settings import Settings
 from rag.text import fold, lexical_terms, stopwords, term_groups, words
 
@@ -138,6 +139,13 @@ def numbers_elsewhere(question: str, cited_paragraphs: list[str], dates: list[st
             near_months.add(int(month))
     missing = sorted(n for n in numbers_in(question) if n not in near)
     return missing + list(dict.fromkeys(w for w, number in month_words(question) if number not in near_months))
+
+
+def no_quantity_given(question: str, supported_claims: list[str]) -> bool:
+    """The question asks how many or how much ("Hoeveel geeft Duitsland straks uit?") and no
+    supported sentence of the answer states a number: whatever it says ("Meerdere landen zijn al
+    bezig met het ophogen van hun budget"), it answers another question."""
+    return "quantity" in answer_kinds(question) and not any(numbers_in(c) for c in supported_claims)
 
 
 def states_absence(claim: str) -> bool:

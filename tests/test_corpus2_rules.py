@@ -427,3 +427,11 @@ def test_a_sentence_with_the_kind_of_answer_asked_for_wins_a_close_call():
     assert [e.text for e in plain] == [sentences[0]]
     assert [e.text for e in kinded] == [sentences[1]]
 
+
+def test_an_answer_without_a_number_does_not_answer_how_many():
+    from rag.refusal import no_quantity_given
+
+    question = "Hoeveel geld trekt de gemeente Groningen extra uit voor hulp bij de energierekening?"
+    assert no_quantity_given(question, ["De gemeenteraad van Groningen heeft de begroting aangenomen."])
+    assert not no_quantity_given(question, ["Groningen trekt anderhalf miljoen euro extra uit."])  # a number word
+    assert not no_quantity_given("Welke trainer heeft Heerenveen ontslagen?", ["Arjan Tolsma."])  # no quantity asked
