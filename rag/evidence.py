@@ -126,9 +126,10 @@ def select_evidence(
     scored = []
     for position, ((article, start, end, bonus), vector) in enumerate(zip(candidates, sentence_vectors)):
         dense = float(np.dot(question_vector, vector))
-        sentence_terms = set(lexical_terms(article.text[start:end]))
+        sentence = article.text[start:end]
+        sentence_terms = set(lexical_terms(sentence))
         lexical = sum(w for g, w in weights.items() if sentence_terms.intersection(g)) / total
-        fits = kind_weight if any(states_kind(article.text[start:end], kind) for kind in kinds) else 0.0
+        fits = kind_weight if any(states_kind(sentence, kind) for kind in kinds) else 0.0
         scored.append((dense + lexical_weight * lexical + fits + bonus, dense, lexical, article, start, end, position))
     kept = scored[:whole]
     rest = sorted(scored[whole:], key=lambda item: -item[0])
