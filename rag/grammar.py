@@ -101,6 +101,10 @@ LEANING_OPENERS = frozenset(
     "hun haar zijn hem ook bovendien toch "
     "he she it they this that these those his her their its also but".split())
 
+# a noun phrase that points back at a country named before ("In 2014 besteedde het land nog maar
+# 0,9 procent": the country of an earlier sentence), in Dutch and English, folded
+COUNTRY_ANAPHOR = re.compile(r"\b(?:het|dat|dit|hetzelfde|datzelfde|the|this|that) (?:land|country)\b")
+
 # --- answers (rag.verification, rag.refusal, rag.generation) --------------------------------
 # words that make no claim of their own: "Yes [1].", "The answer is [2]", "Volgens de bronnen wel."
 FILLER_WORDS = ("yes no ja nee wel niet correct klopt true right juist indeed inderdaad answer antwoord "

@@ -583,6 +583,92 @@ def _cldr_names() -> dict[str, frozenset[str]]:
     return _merge(groups)
 
 
+
+# a demonym shares at least this many first letters with its one-word country name ("belgische"/
+# "belgie", "canadian"/"canada", "litouwse"/"litouwen"): how CLDR-less demonyms find their country
+DEMONYM_STEM = 5
+
+
+@lru_cache(maxsize=1)
+def _country_codes() -> dict[str, frozenset[str]]:
+    """Folded country name or demonym -> the CLDR territories (codes) it stands for.
+
+    A country is a CLDR territory with official languages (so "Europese Unie" and "Wereld" are
+    none). Its names in Dutch and English stand for it; a language's name (the demonym
+    adjective, Dutch inflected: "finse", "finnish") stands for every country where the language
+    is official ("nederlandse" -> NL, BE, SR, ...); a demonym that is no language name
+    ("belgische", "canadian") reaches its country through FreeDict's forms and DEMONYM_STEM.
+    Nothing here is typed by hand: every name comes from CLDR."""
+    from babel import Locale
+    from babel.languages import get_official_languages
+
+    nl, en = Locale("nl"), Locale("en")
+    codes: dict[str, set[str]] = {}
+    speakers: dict[str, set[str]] = {}
+    for code in set(nl.territories) & set(en.territories):
+        languages = get_official_languages(code, de_facto=True)
+        if not languages or not code.isalpha():
+            continue
+        for name in (nl.territories[code], en.territories[code]):
+            for form in {fold(name), _without_article(fold(name))}:
+                codes.setdefault(form, set()).add(code)
+        for language in languages:
+            speakers.setdefault(language, set()).add(code)
+    for language, territories in speakers.items():
+        for locale in (nl, en):
+            name = locale.languages.get(language)
+            if name and " " not in name:
+                forms = _dutch_inflections(fold(name)) if locale is nl else {fold(name)}
+                for form in forms:
+                    codes.setdefault(form, set()).update(territories)
+    return {form: frozenset(found) for form, found in codes.items()}
+
+
+@lru_cache(maxsize=4096)
+def countries_of(name: str) -> frozenset[str]:
+    """The countries (CLDR territory codes) a name or demonym stands for, in either language:
+    "Letland", "Latvia", "Lets", "Latvian" -> {"LV"}; "Belgische" -> {"BE"}; empty for anything
+    else ("Rutte", "NAVO")."""
+    folded = " ".join(fold(name).split())
+    table = _country_codes()
+    found = set(table.get(folded, ())) | set(table.get(_without_article(folded), ()))
+    if found or " " in folded or not name[:1].isupper():
+        return frozenset(found)
+    # one-word names only: "Amerikaans-Samoa" does not make "Amerikaanse" Samoan
+    singles = [(form, codes) for form, codes in table.items()
+               if " " not in form and "-" not in form and len(form) >= DEMONYM_STEM]
+    for form in name_forms(name) | {folded}:
+        found |= table.get(form, set())
+        if len(form) >= DEMONYM_STEM:
+            # a truncated name is no demonym: "Oosten" (Midden-Oosten) is not "Oostenrijk"
+            found |= {code for country, codes in singles if country[:DEMONYM_STEM] == form[:DEMONYM_STEM]
+                      and not country.startswith(form) and len(codes) == 1 for code in codes}
+    return frozenset(found)
+
+
+
+def country_adjective(word: str) -> frozenset[str]:
+    """The countries of a demonym used as an adjective ("Finse", "Dutch"); empty for a country's
+    own name ("Finland") and for any other word."""
+    folded = fold(word)
+    table = _country_codes()
+    if " " in folded or (folded in table and folded not in _language_forms()):
+        return frozenset()
+    return countries_of(word)
+
+
+@lru_cache(maxsize=1)
+def _language_forms() -> frozenset[str]:
+    """Folded language names of both languages (Dutch inflected): the demonym adjectives."""
+    from babel import Locale
+
+    forms: set[str] = set()
+    for locale in (Locale("nl"), Locale("en")):
+        for name in locale.languages.values():
+            forms |= _dutch_inflections(fold(name)) if locale.language == "nl" else {fold(name)}
+    return frozenset(forms)
+
+
 def _cldr_cities(nl, en) -> list[set[str]]:
     """The cities CLDR names time zones after, in both languages ("kyiv"/"kiev",
     "tehran"/"teheran"): an English city name FreeDict lacks. English CLDR writes a city only

@@ -9,9 +9,25 @@ import re
 import unicodedata
 from functools import lru_cache
 
-from rag.grammar import ALTERNATIVE_PARTICLES, COMPARISON_PARTICLES, DURATIONS, DUTCH_DURATIONS, NEGATIONS
+from rag.grammar import (
+    ALTERNATIVE_PARTICLES,
+    COMPARISON_PARTICLES,
+    COUNTRY_ANAPHOR,
+    DURATIONS,
+    DUTCH_DURATIONS,
+    NEGATIONS,
+)
 from rag.grammar import SENTENCE_OPENERS as NOT_NAMES
-from rag.lexicon import common_word, months_in, name_forms, number_values, ordinal_values, translates
+from rag.lexicon import (
+    common_word,
+    countries_of,
+    country_adjective,
+    months_in,
+    name_forms,
+    number_values,
+    ordinal_values,
+    translates,
+)
 from rag.text import SENTENCE_END, fold, stopwords
 
 NAME = re.compile(r"\b[A-ZÀ-ÖØ-Þ][\w'’-]*(?:\s+[A-ZÀ-ÖØ-Þ][\w'’-]*)*")
@@ -155,6 +171,78 @@ def as_written(name: str, text: str) -> str:
     match = re.search(rf"(?<!\w){re.escape(name)}(?!\w)", fold(text))
     return text[match.start():match.end()] if match and len(fold(text)) == len(text) else name
 
+
+def countries_in(text: str) -> frozenset[str]:
+    """The countries (CLDR codes) a text names, by name or demonym, in either language:
+    "De Litouwse president" and "Lithuania" both name LT."""
+    found: set[str] = set()
+    for match in NAME.finditer(text):
+        run = match.group(0)
+        whole = countries_of(run)
+        if whole:
+            found |= whole
+            continue
+        for token in run.split():
+            found |= countries_of(re.sub(r"['’]s$", "", token))
+    return frozenset(found)
+
+
+def demonym_roles(text: str) -> list[tuple[str, frozenset[str], str]]:
+    """(demonym, its countries, the word it qualifies) for each demonym adjective followed by a
+    word: "Welke Nederlandse minister" -> ("Nederlandse", {NL, BE, ...}, "minister")."""
+    roles = []
+    for match in re.finditer(r"\b([^\W\d_]+)(?=\s+([^\W\d_]+))", text):
+        adjective, noun = match.group(1), match.group(2)
+        if adjective[:1].isupper() and fold(noun) not in stopwords():
+            codes = country_adjective(adjective)
+            if codes:
+                roles.append((adjective, codes, fold(noun)))
+    return roles
+
+
+def other_country_role(claim: str, question: str) -> str:
+    """Why the claim answers for another country than the question asks about ('' when it does
+    not): "Welke Nederlandse minister ...?" answered "De Finse minister ... Kaikkonen". The same
+    noun qualified by demonyms of disjoint countries, and nothing in the claim for the asked one."""
+    said = demonym_roles(claim)
+    for asked_word, asked, noun in demonym_roles(question):
+        same = [(word, codes) for word, codes, other in said if _same_word(other, noun)]
+        if same and not any(codes & asked for _, codes in same):
+            return f"the question asks about the {asked_word} {noun}, the claim names the {same[0][0]} one"
+    return ""
+
+
+def most_named_countries(text: str) -> frozenset[str]:
+    """The country (or tied countries) the text names most often: what an article is about."""
+    counts: dict[str, int] = {}
+    for match in NAME.finditer(text):
+        for code in countries_in(match.group(0)):
+            counts[code] = counts.get(code, 0) + 1
+    top = max(counts.values(), default=0)
+    return frozenset(code for code, count in counts.items() if count == top)
+
+
+def anaphor_country_differs(claim: str, question: str, sentence: str, before: str, article: str) -> str:
+    """Why a sentence that says "het land" is about another country than the claim ('' when it is
+    not, or when this cannot tell). The country may be one the sentence names, the one the
+    nearest earlier sentence names (`before` is the article up to the sentence), or the one the
+    article names most: "In 2014 besteedde het land nog maar 0,9 procent", after "Voor Litouwen
+    is dat een grote sprong" in an article about Lithuania, never speaks of Latvia, whatever
+    the paragraph says of Latvia. The claim's countries, and the question's, must be among them."""
+    if not COUNTRY_ANAPHOR.search(fold(sentence)):
+        return ""
+    asked = countries_in(claim) | countries_in(question)
+    if not asked:
+        return ""
+    meant = set(countries_in(sentence)) | most_named_countries(article)
+    for earlier in reversed(SENTENCE_END.split(before)):
+        antecedent = countries_in(earlier)
+        if antecedent:
+            meant |= antecedent
+            break
+    if not meant or meant & asked:
+        return ""
+    return "the source's 'het land' is another country than the claim's"
 
 def paragraph_around(text: str, start: int, end: int) -> str:
     left = text.rfind("\n\n", 0, start)

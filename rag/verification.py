@@ -29,6 +29,7 @@ from rag.grammar import FILLER_WORDS
 from rag.language import detect_language
 from rag.lexicon import month_year, unit_names, untranslatable
 from rag.mentions import (
+    anaphor_country_differs,
     annotate_numbers,
     as_written,
     capitalised_words,
@@ -40,6 +41,7 @@ from rag.mentions import (
     numbers_for_other_months,
     numbers_in,
     ordinals_in,
+    other_country_role,
     paragraph_around,
 )
 from rag.prompting import REFUSAL_TOKEN, read_template, render, render_messages
@@ -108,6 +110,11 @@ def check_support(claim: str, evidence: Evidence, similarity: float, threshold: 
             if across or name_occurs(name, article_words):
                 continue
         return f"name {name!r} not in the source"
+    begin = evidence.context_start if 0 <= evidence.context_start < evidence.start else evidence.start
+    other_country = anaphor_country_differs(claim, question, evidence.full_text, evidence.article.text[:begin],
+                                            evidence.article.text)
+    if other_country:
+        return other_country
     if similarity < threshold:
         return f"meaning too far from the source ({similarity:.2f} < {threshold:.2f})"
     unsupported = new_words_missing(claim, evidence, paragraph, question)
@@ -179,6 +186,11 @@ def verify(
                 and negated(claim.text) == negated(question):
             # "Mark Rutte was secretary-general before Mark Rutte": no word the question lacks
             citations += [Citation(n, index, evidence[by_number[n]], False, 0.0, reason="restates the question")
+                          for n in cited]
+            continue
+        other_country = other_country_role(claim.text, given)
+        if other_country:  # "Welke Nederlandse minister ...?" -> "De Finse minister ...": no source helps
+            citations += [Citation(n, index, evidence[by_number[n]], False, 0.0, reason=other_country)
                           for n in cited]
             continue
         checks = {}

@@ -11,7 +11,18 @@ from rag.citations import split_claims
 from rag.corpus import load_corpus, parse_article
 from rag.evidence import Evidence, leans_on_previous, with_context
 from rag.generation import yes_share
-from rag.mentions import negated, negation_added, numbers_for_other_months, numbers_in, paragraph_around
+from rag.lexicon import countries_of
+from rag.mentions import (
+    anaphor_country_differs,
+    countries_in,
+    most_named_countries,
+    negated,
+    negation_added,
+    numbers_for_other_months,
+    numbers_in,
+    other_country_role,
+    paragraph_around,
+)
 from rag.refusal import numbers_elsewhere, unknown_terms
 from rag.store import corpus_vocabulary
 from rag.verification import check_support, verify
@@ -435,3 +446,75 @@ def test_an_answer_without_a_number_does_not_answer_how_many():
     assert no_quantity_given(question, ["De gemeenteraad van Groningen heeft de begroting aangenomen."])
     assert not no_quantity_given(question, ["Groningen trekt anderhalf miljoen euro extra uit."])  # a number word
     assert not no_quantity_given("Welke trainer heeft Heerenveen ontslagen?", ["Arjan Tolsma."])  # no quantity asked
+
+
+@pytest.mark.parametrize("name,country", [
+    ("Letland", "LV"), ("Latvia", "LV"), ("Letse", "LV"), ("Litouwse", "LT"), ("Lithuanian", "LT"),
+    ("Belgische", "BE"), ("Canadese", "CA"), ("Noorse", "NO"), ("Finnish", "FI"), ("Verenigde Staten", "US"),
+])
+def test_countries_and_demonyms_of_both_languages_come_from_cldr(name, country):
+    assert country in countries_of(name)
+
+
+def test_a_word_that_only_starts_like_a_country_names_none():
+    assert countries_of("Oosten") == frozenset()  # "Midden-Oosten" is not "Oostenrijk"
+    assert countries_of("Amerikaanse") == frozenset()  # nor "Amerikaans-Samoa"
+    assert countries_of("Kaikkonen") == frozenset()
+
+
+ARCTIC = "121_arctische_oefening.txt"
+KAIKKONEN = "De Finse minister van Defensie Antti Kaikkonen bezocht de troepen in Rovaniemi."
+
+
+def test_a_claim_for_another_countrys_minister_does_not_answer_the_asked_one():
+    question = "Welke Nederlandse minister van Defensie bezocht de oefening Arctic Guardian in Noorwegen?"
+    assert other_country_role(KAIKKONEN, question)
+    assert other_country_role("The Finnish Defence Minister Antti Kaikkonen visited the troops.",
+                              "Which Dutch defence minister visited the Arctic Guardian exercise?")
+    assert not other_country_role(KAIKKONEN, "Welke Finse minister bezocht de troepen in Rovaniemi?")
+    assert not other_country_role(KAIKKONEN, "Wie bezocht de troepen in Rovaniemi?")
+
+
+def test_verify_never_checks_a_claim_for_another_countrys_minister():
+    article = _article(ARCTIC)
+    evidence = _evidence(article, KAIKKONEN)
+    vectors = np.ones((1, 2)) / np.sqrt(2)
+    question = "Welke Nederlandse minister van Defensie bezocht de oefening Arctic Guardian in Noorwegen?"
+    claims, citations = verify(split_claims(f"{KAIKKONEN[:-1]} [1]."), evidence, vectors, vectors.copy(), 0.8,
+                               question, judge=lambda text, item: 0.99)
+    assert not claims[0].supported
+    assert "Finse" in citations[0].reason
+    claims, _ = verify(split_claims(f"{KAIKKONEN[:-1]} [1]."), evidence, vectors, vectors.copy(), 0.8,
+                       "Welke minister bezocht de troepen in Rovaniemi?", judge=lambda text, item: 0.99)
+    assert claims[0].supported
+
+
+BALTIC = "109_litouwen_baltische.txt"
+LITHUANIA_2014 = "In 2014, het jaar waarin Rusland de Krim annexeerde, besteedde het land nog maar 0,9 procent " \
+                 "van zijn economie aan defensie."
+
+
+def test_het_land_is_the_country_of_the_sentence_before_not_one_the_paragraph_names():
+    article = _article(BALTIC)
+    [item] = _evidence(article, LITHUANIA_2014)
+    latvia = check_support("Letland gaf in 2014 0,9 procent van zijn economie uit aan defensie.", item, 0.9, 0.8,
+                           "Hoeveel procent van zijn bbp gaf Letland in 2014 aan defensie uit?")
+    assert "het land" in latvia
+    assert check_support("Litouwen gaf in 2014 0,9 procent van zijn economie uit aan defensie.", item, 0.9, 0.8,
+                         "Hoeveel procent van zijn bbp gaf Litouwen in 2014 aan defensie uit?") == ""
+    # across languages the country is the same code
+    assert "het land" in check_support("In 2014 Latvia spent 0.9 percent of its economy on defence.", item, 0.9,
+                                       0.8, "How much did Latvia spend on defence in 2014?")
+
+
+def test_het_land_may_be_the_country_the_article_is_about():
+    drought = _article("136_droogte_rivieren.txt")
+    sentence = "In het oosten van het land geldt een sproeiverbod voor boeren die water uit beken en sloten halen."
+    start = drought.text.index(sentence)
+    # the last country named before it is Belgium, in passing ("waar de rivier uit België komt")
+    assert "BE" in countries_in(drought.text[drought.text.rindex("Bij Eijsden"):start])
+    assert most_named_countries(drought.text) == frozenset({"NL"})
+    assert anaphor_country_differs("In het oosten van Nederland geldt een sproeiverbod.", "Waar in Nederland?",
+                                   sentence, drought.text[:start], drought.text) == ""
+    assert anaphor_country_differs("In het oosten van Duitsland geldt een sproeiverbod.", "Waar in Duitsland?",
+                                   sentence, drought.text[:start], drought.text)
