@@ -6,6 +6,7 @@ an English answer are Dutch. Each kind of knowledge comes from a maintained data
 
 - CLDR through babel: territory, language (= demonym adjective), month and weekday names in
   'nl' and 'en'; babel.numbers.parse_decimal for locale-formatted numbers.
+- countryinfo: each country's English demonym ("American", "British"), which CLDR lacks.
 - text2num (text_to_num): Dutch and English number words, compounds included.
 - simplemma: lemmas, so that inflected words find their dictionary entry.
 - wordfreq: how frequent a word is in Dutch and in English (which language a word is).
@@ -597,8 +598,8 @@ def _country_codes() -> dict[str, frozenset[str]]:
     none). Its names in Dutch and English stand for it; a language's name (the demonym
     adjective, Dutch inflected: "finse", "finnish") stands for every country where the language
     is official ("nederlandse" -> NL, BE, SR, ...); a demonym that is no language name
-    ("belgische", "canadian") reaches its country through FreeDict's forms and DEMONYM_STEM.
-    Nothing here is typed by hand: every name comes from CLDR."""
+    ("belgische", "canadian") reaches its country through FreeDict's forms, countryinfo's
+    English demonyms and DEMONYM_STEM. Nothing here is typed by hand."""
     from babel import Locale
     from babel.languages import get_official_languages
 
@@ -614,6 +615,15 @@ def _country_codes() -> dict[str, frozenset[str]]:
                 codes.setdefault(form, set()).add(code)
         for language in languages:
             speakers.setdefault(language, set()).add(code)
+    # English demonyms CLDR lacks ("American", "British"; Dutch ones reach them through FreeDict:
+    # "Amerikaanse" -> "american"), from the countryinfo package's country data
+    from countryinfo import CountryInfo
+
+    for country in CountryInfo.all().values():
+        code = (country.get("ISO") or {}).get("alpha2")
+        if code in set(nl.territories) and country.get("demonym"):
+            for demonym in country["demonym"].split(","):
+                codes.setdefault(fold(demonym.strip()), set()).add(code)
     for language, territories in speakers.items():
         for locale in (nl, en):
             name = locale.languages.get(language)
@@ -651,22 +661,17 @@ def country_adjective(word: str) -> frozenset[str]:
     """The countries of a demonym used as an adjective ("Finse", "Dutch"); empty for a country's
     own name ("Finland") and for any other word."""
     folded = fold(word)
-    table = _country_codes()
-    if " " in folded or (folded in table and folded not in _language_forms()):
+    if " " in folded or folded in _territory_names():
         return frozenset()
     return countries_of(word)
 
 
 @lru_cache(maxsize=1)
-def _language_forms() -> frozenset[str]:
-    """Folded language names of both languages (Dutch inflected): the demonym adjectives."""
+def _territory_names() -> frozenset[str]:
+    """Folded names of CLDR territories in Dutch and English: countries, not demonyms."""
     from babel import Locale
 
-    forms: set[str] = set()
-    for locale in (Locale("nl"), Locale("en")):
-        for name in locale.languages.values():
-            forms |= _dutch_inflections(fold(name)) if locale.language == "nl" else {fold(name)}
-    return frozenset(forms)
+    return frozenset(fold(name) for locale in (Locale("nl"), Locale("en")) for name in locale.territories.values())
 
 
 def _cldr_cities(nl, en) -> list[set[str]]:

@@ -27,6 +27,7 @@ from rag.lexicon import (
     number_values,
     ordinal_values,
     translates,
+    translations,
 )
 from rag.text import SENTENCE_END, fold, stopwords
 
@@ -187,29 +188,59 @@ def countries_in(text: str) -> frozenset[str]:
     return frozenset(found)
 
 
-def demonym_roles(text: str) -> list[tuple[str, frozenset[str], str]]:
-    """(demonym, its countries, the word it qualifies) for each demonym adjective followed by a
-    word: "Welke Nederlandse minister" -> ("Nederlandse", {NL, BE, ...}, "minister")."""
+_ROLE_TOKEN = re.compile(r"[^\W\d_]+|[^\w\s]")
+ROLE_WORDS = 2  # the words after a demonym that say what it qualifies ("minister van Defensie")
+
+
+def demonym_roles(text: str) -> list[tuple[str, frozenset[str], tuple[str, ...]]]:
+    """(demonym, its countries, the words it qualifies) for each demonym adjective: "Welke
+    Nederlandse minister van Defensie" -> ("Nederlandse", {NL, BE, ...}, ("minister", "defensie")).
+    The words are the next ROLE_WORDS that are no stopwords, within the clause."""
+    stop = stopwords()
+    tokens = [m.group(0) for m in _ROLE_TOKEN.finditer(text)]
     roles = []
-    for match in re.finditer(r"\b([^\W\d_]+)(?=\s+([^\W\d_]+))", text):
-        adjective, noun = match.group(1), match.group(2)
-        if adjective[:1].isupper() and fold(noun) not in stopwords():
-            codes = country_adjective(adjective)
-            if codes:
-                roles.append((adjective, codes, fold(noun)))
+    for at, token in enumerate(tokens):
+        if not token[:1].isupper():
+            continue
+        nouns: list[str] = []
+        for following in tokens[at + 1: at + 1 + 2 * ROLE_WORDS]:
+            if not following[:1].isalpha() or len(nouns) == ROLE_WORDS:
+                break
+            if fold(following) not in stop:
+                nouns.append(fold(following))
+        codes = country_adjective(token) if nouns else frozenset()
+        if codes:
+            roles.append((token, codes, tuple(nouns)))
     return roles
+
+
+def _same_noun(these: tuple[str, ...], those: tuple[str, ...]) -> bool:
+    """A word of one is a word of the other, inflected or translated ("defence" / "defensie")."""
+    return any(_same_word(a, b) or b in translations(a) or a in translations(b) for a in these for b in those)
+
+
+def _role_conflict(said: list, stated: list) -> tuple[str, str] | None:
+    """(the stated demonym, the said one) when both qualify the same word for disjoint countries
+    and no demonym of the said countries qualifies it in `stated`."""
+    for word, codes, nouns in said:
+        same = [(other, other_codes) for other, other_codes, other_nouns in stated if _same_noun(nouns, other_nouns)]
+        if same and not any(codes & other_codes for _, other_codes in same):
+            return same[0][0], word
+    return None
 
 
 def other_country_role(claim: str, question: str) -> str:
     """Why the claim answers for another country than the question asks about ('' when it does
-    not): "Welke Nederlandse minister ...?" answered "De Finse minister ... Kaikkonen". The same
-    noun qualified by demonyms of disjoint countries, and nothing in the claim for the asked one."""
-    said = demonym_roles(claim)
-    for asked_word, asked, noun in demonym_roles(question):
-        same = [(word, codes) for word, codes, other in said if _same_word(other, noun)]
-        if same and not any(codes & asked for _, codes in same):
-            return f"the question asks about the {asked_word} {noun}, the claim names the {same[0][0]} one"
-    return ""
+    not): "Welke Nederlandse minister ...?" answered "De Finse minister ... Kaikkonen"."""
+    conflict = _role_conflict(demonym_roles(question), demonym_roles(claim))
+    return f"the question asks about the {conflict[1]} one, the claim names the {conflict[0]} one" if conflict else ""
+
+
+def role_of_other_country(claim: str, source: str) -> str:
+    """Why the source does not say the claim's role ('' when it may): "The British defence
+    minister ... was Pete Hegseth" over "De nieuwe Amerikaanse minister van Defensie Pete Hegseth"."""
+    conflict = _role_conflict(demonym_roles(claim), demonym_roles(source))
+    return f"the source names the {conflict[0]} one, the claim the {conflict[1]} one" if conflict else ""
 
 
 def most_named_countries(text: str) -> frozenset[str]:

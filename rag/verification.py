@@ -43,6 +43,7 @@ from rag.mentions import (
     ordinals_in,
     other_country_role,
     paragraph_around,
+    role_of_other_country,
 )
 from rag.prompting import REFUSAL_TOKEN, read_template, render, render_messages
 from rag.question import premise
@@ -115,6 +116,9 @@ def check_support(claim: str, evidence: Evidence, similarity: float, threshold: 
                                             evidence.article.text)
     if other_country:
         return other_country
+    other_role = role_of_other_country(claim, evidence.full_text)
+    if other_role:
+        return other_role
     if similarity < threshold:
         return f"meaning too far from the source ({similarity:.2f} < {threshold:.2f})"
     unsupported = new_words_missing(claim, evidence, paragraph, question)

@@ -11,7 +11,7 @@ from rag.citations import split_claims
 from rag.corpus import load_corpus, parse_article
 from rag.evidence import Evidence, leans_on_previous, with_context
 from rag.generation import yes_share
-from rag.lexicon import countries_of
+from rag.lexicon import countries_of, country_adjective
 from rag.mentions import (
     anaphor_country_differs,
     countries_in,
@@ -22,6 +22,7 @@ from rag.mentions import (
     numbers_in,
     other_country_role,
     paragraph_around,
+    role_of_other_country,
 )
 from rag.refusal import numbers_elsewhere, unknown_terms
 from rag.store import corpus_vocabulary
@@ -458,7 +459,7 @@ def test_countries_and_demonyms_of_both_languages_come_from_cldr(name, country):
 
 def test_a_word_that_only_starts_like_a_country_names_none():
     assert countries_of("Oosten") == frozenset()  # "Midden-Oosten" is not "Oostenrijk"
-    assert countries_of("Amerikaanse") == frozenset()  # nor "Amerikaans-Samoa"
+    assert "AS" not in countries_of("Amerikaanse")  # nor "Amerikaans-Samoa"
     assert countries_of("Kaikkonen") == frozenset()
 
 
@@ -518,3 +519,32 @@ def test_het_land_may_be_the_country_the_article_is_about():
                                    sentence, drought.text[:start], drought.text) == ""
     assert anaphor_country_differs("In het oosten van Duitsland geldt een sproeiverbod.", "Waar in Duitsland?",
                                    sentence, drought.text[:start], drought.text)
+
+
+@pytest.mark.parametrize("name,country", [("Amerikaanse", "US"), ("American", "US"), ("Britse", "GB"),
+                                          ("British", "GB")])
+def test_demonyms_cldr_lacks_come_from_countryinfo_through_freedict(name, country):
+    assert country in country_adjective(name)
+
+
+def test_a_countrys_own_name_is_no_demonym_adjective():
+    assert country_adjective("Finland") == frozenset()
+    assert country_adjective("Polen") == frozenset()
+
+
+HEGSETH = "De nieuwe Amerikaanse minister van Defensie Pete Hegseth heeft Oekraïne en de Europese bondgenoten " \
+          "woensdag in Brussel duidelijk gemaakt dat ze niet moeten rekenen op een terugkeer naar de oude grenzen."
+PISTORIUS = "De Duitse minister van Defensie Boris Pistorius wil dat de Bundeswehr binnen enkele jaren weer " \
+            "\"kriegstüchtig\" is, in staat om een oorlog te voeren."
+
+
+def test_a_source_naming_another_countrys_minister_does_not_support_the_claims_one():
+    # across languages: "defence minister" is "minister van Defensie"
+    assert role_of_other_country("The British defence minister who chaired the meeting was Pete Hegseth.", HEGSETH)
+    assert role_of_other_country("De Amerikaanse minister van Defensie is Pistorius.", PISTORIUS)
+    assert not role_of_other_country("The American defence minister Pete Hegseth spoke in Brussels.", HEGSETH)
+    assert not role_of_other_country("Pistorius wil dat de Bundeswehr kriegstüchtig is.", PISTORIUS)
+    hegseth = _article("106_hegseth_brussel.txt")
+    [item] = _evidence(hegseth, HEGSETH)
+    assert "Amerikaanse" in check_support("The British defence minister in Brussels was Pete Hegseth.", item, 0.9,
+                                          0.8, "Which British defence minister spoke in Brussels?")
