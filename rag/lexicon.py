@@ -584,7 +584,6 @@ def _cldr_names() -> dict[str, frozenset[str]]:
     return _merge(groups)
 
 
-
 # a demonym shares at least this many first letters with its one-word country name ("belgische"/
 # "belgie", "canadian"/"canada", "litouwse"/"litouwen"): how CLDR-less demonyms find their country
 DEMONYM_STEM = 5
@@ -619,9 +618,10 @@ def _country_codes() -> dict[str, frozenset[str]]:
     # "Amerikaanse" -> "american"), from the countryinfo package's country data
     from countryinfo import CountryInfo
 
+    known = set(nl.territories)
     for country in CountryInfo.all().values():
         code = (country.get("ISO") or {}).get("alpha2")
-        if code in set(nl.territories) and country.get("demonym"):
+        if code in known and country.get("demonym"):
             for demonym in country["demonym"].split(","):
                 codes.setdefault(fold(demonym.strip()), set()).add(code)
     for language, territories in speakers.items():
@@ -654,7 +654,6 @@ def countries_of(name: str) -> frozenset[str]:
             found |= {code for country, codes in singles if country[:DEMONYM_STEM] == form[:DEMONYM_STEM]
                       and not country.startswith(form) and len(codes) == 1 for code in codes}
     return frozenset(found)
-
 
 
 def country_adjective(word: str) -> frozenset[str]:

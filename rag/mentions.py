@@ -275,12 +275,11 @@ def anaphor_country_differs(claim: str, question: str, sentence: str, before: st
         return ""
     return "the source's 'het land' is another country than the claim's"
 
+
 def paragraph_around(text: str, start: int, end: int) -> str:
     left = text.rfind("\n\n", 0, start)
     right = text.find("\n\n", end)
     return text[left + 2 if left >= 0 else 0: right if right >= 0 else len(text)]
-
-
 
 
 ANNOTATION = re.compile(r"\b([^\W\d_]+(?: kwartier)?) \((\d+(?: minuten)?)\)")
