@@ -644,9 +644,7 @@ def countries_of(name: str) -> frozenset[str]:
     found = set(table.get(folded, ())) | set(table.get(_without_article(folded), ()))
     if found or " " in folded or not name[:1].isupper():
         return frozenset(found)
-    # one-word names only: "Amerikaans-Samoa" does not make "Amerikaanse" Samoan
-    singles = [(form, codes) for form, codes in table.items()
-               if " " not in form and "-" not in form and len(form) >= DEMONYM_STEM]
+    singles = _one_word_countries()
     for form in name_forms(name) | {folded}:
         found |= table.get(form, set())
         if len(form) >= DEMONYM_STEM:
@@ -654,6 +652,15 @@ def countries_of(name: str) -> frozenset[str]:
             found |= {code for country, codes in singles if country[:DEMONYM_STEM] == form[:DEMONYM_STEM]
                       and not country.startswith(form) and len(codes) == 1 for code in codes}
     return frozenset(found)
+
+
+@lru_cache(maxsize=1)
+def _one_word_countries() -> tuple[tuple[str, frozenset[str]], ...]:
+    """The table's one-word names of at least DEMONYM_STEM letters, for the demonym-stem match
+    (built once: `countries_of` runs for every capitalised word the checks read). Hyphenated
+    names are left out: "Amerikaans-Samoa" does not make "Amerikaanse" Samoan."""
+    return tuple((form, codes) for form, codes in _country_codes().items()
+                 if " " not in form and "-" not in form and len(form) >= DEMONYM_STEM)
 
 
 def country_adjective(word: str) -> frozenset[str]:
