@@ -17,7 +17,7 @@ import numpy as np
 
 from rag.corpus import Article
 from rag.embedding import QueryEmbedder
-from rag.grammar import LEANING_OPENERS
+from rag.grammar import ANNOUNCED_CLAUSE, LEANING_OPENERS, PRONOMINAL_ADVERB
 from rag.lexicon import month_year
 from rag.mentions import states_kind
 from rag.question import answer_kinds
@@ -72,9 +72,18 @@ class Evidence:
 
 def leans_on_previous(sentence: str) -> bool:
     """True when the sentence's first word is a pronoun or demonstrative ("Dat wil Zweden al
-    volgend jaar.", "She called it too little."): alone it does not say who or what."""
+    volgend jaar.", "She called it too little."), or it holds a Dutch pronominal adverb that
+    points back ("stemde er ... mee in"): alone it does not say who or what."""
     opening = re.findall(r"[^\W\d_]+", fold(sentence.lstrip(" \"'„“”‘’(")))[:1]
-    return bool(opening) and opening[0] in LEANING_OPENERS
+    if opening and opening[0] in LEANING_OPENERS:
+        return True
+    # "De Bondsdag stemde er in juni 2022 mee in.": "er ... mee" is "with the fund" of the sentence before
+    folded = fold(sentence)
+    adverb = PRONOMINAL_ADVERB.search(folded)
+    if not adverb:
+        return False
+    after = re.findall(r"[^\W\d_]+", folded[adverb.end():])
+    return not ANNOUNCED_CLAUSE.intersection(after)
 
 
 def with_context(evidence: list[Evidence], starts_by_article: dict[str, list[tuple[int, int]]],

@@ -101,6 +101,16 @@ LEANING_OPENERS = frozenset(
     "hun haar zijn hem ook bovendien toch "
     "he she it they this that these those his her their its also but".split())
 
+# Dutch pronominal adverbs, "er" + a preposition: written as one word ("ermee", "erop") or split
+# around the clause with the stranded forms of "met" and "naar" ("De Bondsdag stemde er in juni
+# 2022 mee in."). They point back at the sentence before, unless a clause follows that they
+# announce ("wees erop dat ...", "houden er rekening mee dat ..."): the closed class of Dutch
+# prepositions, the stranded forms, and the words that open such a clause
+PRONOMINAL_ADVERB = re.compile(
+    r"\ber(?:aan|achter|bij|binnen|boven|door|in|langs|mee|na|naast|om|onder|op|over|tegen|toe|tussen|"
+    r"uit|van|voor)\b|\ber\b[^.;:!?]*?\b(?:mee|toe)\b")
+ANNOUNCED_CLAUSE = frozenset("dat om te of wat hoe waarom wie welke".split())
+
 # a noun phrase that points back at a country named before ("In 2014 besteedde het land nog maar
 # 0,9 procent": the country of an earlier sentence), in Dutch and English, folded
 COUNTRY_ANAPHOR = re.compile(r"\b(?:het|dat|dit|hetzelfde|datzelfde|the|this|that) (?:land|country)\b")

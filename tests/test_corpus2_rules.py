@@ -74,6 +74,19 @@ def test_a_sentence_opening_with_dat_leans_on_the_one_before():
     assert not leans_on_previous(POLAND_NOW)
 
 
+@pytest.mark.parametrize("sentence, leans", [
+    ("De Bondsdag stemde er in juni 2022 mee in.", True),  # 110: "er ... mee" is the fund before
+    ("Het kabinet wil er grote bedrijven als Shell en Unilever mee in Nederland houden.", True),  # 129
+    ('"Elk vlieguur kost ons meer onderhoud dan het jaar ervoor.', True),  # 120
+    # the adverb announces the clause that follows: nothing before is needed
+    ("Critici wijzen erop dat het nieuwe plafond dus nog altijd hoger ligt.", False),  # 133
+    ("De inlichtingendiensten houden er volgens hem rekening mee dat Rusland klaar kan zijn.", False),  # 108
+    ("Er zijn nog elf vliegtuigen besteld.", False),  # "er" that is no pronominal adverb
+])
+def test_a_dutch_pronominal_adverb_that_points_back_leans_on_the_sentence_before(sentence, leans):
+    assert leans_on_previous(sentence) is leans
+
+
 def test_with_context_gives_the_antecedent_within_the_budget():
     article = _article(POLAND)
     now, after = _evidence(article, POLAND_NOW, POLAND_NEXT)
